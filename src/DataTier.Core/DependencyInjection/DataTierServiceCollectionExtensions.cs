@@ -1,0 +1,53 @@
+using DataTier.Core.Consistency;
+using DataTier.Core.Execution;
+using DataTier.Core.Health;
+using DataTier.Core.Nodes;
+using DataTier.Core.Replicas;
+using DataTier.Core.Routing;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Core.DependencyInjection;
+
+/// <summary>Registers DataTier's core services.</summary>
+public static class DataTierServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds topology, node pools, health probing, routing and execution, with options bound from
+    /// <paramref name="configuration"/> and validated at start-up. Every step is a TryAdd, so anything can be replaced.
+    /// </summary>
+    public static IServiceCollection AddDataTierCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptionsWithValidateOnStart<TopologyOptions>().Bind(configuration.GetSection(TopologyOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TopologyOptions>, TopologyOptionsValidator>());
+        services.AddOptionsWithValidateOnStart<NodePoolOptions>().Bind(configuration.GetSection(NodePoolOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NodePoolOptions>, NodePoolOptionsValidator>());
+        services.AddOptionsWithValidateOnStart<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
+        services.AddOptionsWithValidateOnStart<DataApiOptions>().Bind(configuration.GetSection(DataApiOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DataApiOptions>, DataApiOptionsValidator>());
+        services.AddOptionsWithValidateOnStart<TokenOptions>().Bind(configuration.GetSection(TokenOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>());
+        services.AddOptionsWithValidateOnStart<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName));
+
+        services.TryAddSingleton<ITopologyProvider, ConfiguredTopologyProvider>();
+        services.TryAddSingleton<NodeDataSources>();
+        services.TryAddSingleton<NodeHealthMonitor>();
+        services.AddHostedService(static sp => sp.GetRequiredService<NodeHealthMonitor>());
+        services.TryAddSingleton<OutstandingRequests>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, LeastOutstandingPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, PowerOfTwoChoicesPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, RoundRobinPolicy>());
+        services.TryAddSingleton<ReadRouter>();
+        services.TryAddSingleton<ShardExecutor>();
+        services.TryAddSingleton<SessionTokenCodec>();
+        services.TryAddSingleton<DataService>();
+        return services;
+    }
+}

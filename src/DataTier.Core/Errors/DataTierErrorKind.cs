@@ -1,0 +1,23 @@
+namespace DataTier.Core.Errors;
+
+/// <summary>What went wrong, in terms a caller can act on. The host maps each kind to a status code.</summary>
+public enum DataTierErrorKind
+{
+    /// <summary>The request is malformed or refused before reaching a server.</summary>
+    BadRequest,
+
+    /// <summary>A unique or foreign-key violation, serialization failure or deadlock.</summary>
+    Conflict,
+
+    /// <summary>The statement failed on the server (syntax, undefined object, bad data...).</summary>
+    SqlError,
+
+    /// <summary>No node of the shard could serve the request.</summary>
+    ShardUnavailable,
+
+    /// <summary>The statement or the request ran past its timeout.</summary>
+    Timeout,
+
+    /// <summary>No pooled connection became free within the configured wait.</summary>
+    PoolExhausted,
+}

@@ -1,0 +1,22 @@
+using Npgsql;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>A validated statement with positional placeholders and its bound parameter values.</summary>
+/// <param name="Sql">SQL with $1..$n placeholders.</param>
+/// <param name="Parameters">Values for $1..$n in order.</param>
+/// <param name="Fingerprint">Normalised text identifying the statement's shape.</param>
+public sealed record BoundStatement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, string Fingerprint)
+{
+    /// <summary>Fresh parameter objects: an NpgsqlParameter belongs to one command at a time.</summary>
+    public NpgsqlParameter[] CloneParameters()
+    {
+        var clones = new NpgsqlParameter[Parameters.Count];
+        for (int i = 0; i < clones.Length; i++)
+        {
+            clones[i] = Parameters[i].Clone();
+        }
+
+        return clones;
+    }
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>Limits of the data API (<c>DataTier:DataApi</c>).</summary>
+public sealed class DataApiOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "DataTier:DataApi";
+
+    /// <summary>Rows returned when a request names no maxRows.</summary>
+    [Range(1, 1_000_000)]
+    public int DefaultMaxRows { get; set; } = 1000;
+
+    /// <summary>Upper bound of a request's maxRows.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxRows { get; set; } = 10_000;
+
+    /// <summary>Statement timeout when a request names none (ms).</summary>
+    [Range(1, 3_600_000)]
+    public int DefaultTimeoutMs { get; set; } = 5000;
+
+    /// <summary>Upper bound of a request's timeoutMs.</summary>
+    [Range(1, 3_600_000)]
+    public int MaxTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Longest SQL text accepted (characters).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxSqlLength { get; set; } = 100_000;
+
+    /// <summary>Most parameters per statement.</summary>
+    [Range(1, 65_535)]
+    public int MaxParameters { get; set; } = 1000;
+
+    /// <summary>Most statements in one transaction request.</summary>
+    [Range(1, 10_000)]
+    public int MaxStatementsPerTransaction { get; set; } = 100;
+
+    /// <summary>Shards queried at once by a scatter read.</summary>
+    [Range(1, 1024)]
+    public int ScatterConcurrency { get; set; } = 8;
+}

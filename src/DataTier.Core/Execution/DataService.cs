@@ -1,0 +1,239 @@
+using System.Data;
+using System.Diagnostics;
+using DataTier.Core.Consistency;
+using DataTier.Core.Errors;
+using DataTier.Core.Health;
+using DataTier.Core.Routing;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>
+/// The data path: routes a keyed statement to its shard and node, retries a read once elsewhere after a
+/// connection failure, fans reads out to every shard and merges them, and issues session tokens for writes.
+/// </summary>
+public sealed partial class DataService
+{
+    private readonly ITopologyProvider _topology;
+    private readonly ReadRouter _router;
+    private readonly ShardExecutor _executor;
+    private readonly NodeHealthMonitor _health;
+    private readonly DataApiOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DataService> _logger;
+
+    /// <summary>Creates the service.</summary>
+    public DataService(ITopologyProvider topology, ReadRouter router, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, TimeProvider time, ILogger<DataService> logger)
+    {
+        _topology = topology;
+        _router = router;
+        _executor = executor;
+        _health = health;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Limits in force.</summary>
+    public DataApiOptions Options => _options;
+
+    /// <summary>The shard that owns a key in the current topology.</summary>
+    public ShardDefinition ShardFor(string shardKey) => _topology.Current.Route(shardKey);
+
+    /// <summary>Runs a read on the key's shard.</summary>
+    public Task<ReadOutcome> QueryAsync(string shardKey, BoundStatement statement, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        var shard = ShardFor(shardKey);
+        return ReadShardAsync(shard, statement, consistency, token?.LsnFor(shard.Id) ?? 0, maxRows, timeoutMs, cancellationToken);
+    }
+
+    /// <summary>Runs one write statement on the key's shard primary.</summary>
+    public Task<CommittedWrite> ExecuteAsync(string shardKey, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
+        _executor.WriteAsync(ShardFor(shardKey), [statement], IsolationLevel.ReadCommitted, maxRows, timeoutMs, cancellationToken);
+
+    /// <summary>Runs statements in one transaction on the key's shard primary.</summary>
+    public Task<CommittedWrite> TransactionAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
+        _executor.WriteAsync(ShardFor(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken);
+
+    /// <summary>A token that records a committed write on top of what the session had.</summary>
+    public SessionToken Record(SessionToken? previous, CommittedWrite write) =>
+        (previous ?? SessionToken.Empty).With(write.ShardId, write.CommitLsn, _time.GetUtcNow());
+
+    /// <summary>
+    /// Runs a read on every shard (bounded concurrency) and merges the rows. With <paramref name="orderBy"/> and a
+    /// limit, each shard returns only its own top <paramref name="limit"/> rows in order and the merge is a k-way merge.
+    /// </summary>
+    public async Task<ScatterOutcome> ScatterAsync(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        var snapshot = _topology.Current;
+        int perShardLimit = Math.Min(limit ?? maxRows, maxRows);
+        var shardStatement = orderBy.Count > 0 || limit is not null ? Wrap(statement, orderBy, perShardLimit) : statement;
+        using var gate = new SemaphoreSlim(_options.ScatterConcurrency);
+        var tasks = snapshot.Shards.Select(async shard =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ReadShardAsync(shard, shardStatement, consistency, token?.LsnFor(shard.Id) ?? 0, perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (DataTierException) when (allowPartial)
+        {
+            // Collected per shard below.
+        }
+
+        var parts = new List<ReadOutcome>();
+        var failures = new List<ScatterShardFailure>();
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            if (tasks[i].IsCompletedSuccessfully)
+            {
+                parts.Add(tasks[i].Result);
+            }
+            else
+            {
+                var error = tasks[i].Exception?.InnerException;
+                if (error is not DataTierException dte || !allowPartial || dte.Kind == DataTierErrorKind.BadRequest || dte.Kind == DataTierErrorKind.SqlError)
+                {
+                    throw error ?? new OperationCanceledException();
+                }
+
+                failures.Add(new ScatterShardFailure(snapshot.Shards[i].Id, dte.Code, dte.Message));
+            }
+        }
+
+        var merged = Merge(parts, orderBy, Math.Min(limit ?? maxRows, maxRows));
+        var shards = parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id)).ToList();
+        return new ScatterOutcome(merged, shards, failures);
+    }
+
+    private async Task<ReadOutcome> ReadShardAsync(ShardDefinition shard, BoundStatement statement, ConsistencyLevel consistency, ulong minLsn, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var target = _router.Route(shard, consistency, minLsn);
+        try
+        {
+            var result = await ReadNodeAsync(target, statement, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            return new ReadOutcome(result, shard.Id, target, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Replica)
+        {
+            // A replica failed to connect or dropped the connection: take it out of rotation and retry once elsewhere.
+            _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
+            Log.ReadRetried(_logger, target.Node.Id, shard.Id);
+            var retry = _router.Route(shard, consistency, minLsn, exclude: target.Node);
+            var result = await ReadNodeAsync(retry, statement, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            return new ReadOutcome(result, shard.Id, retry, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private async Task<QueryResult> ReadNodeAsync(ReadTarget target, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        using var lease = _router.Outstanding.Begin(target.Node.Id);
+        try
+        {
+            return await _executor.ReadAsync(target.Node, statement, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Primary)
+        {
+            _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
+            throw;
+        }
+    }
+
+    private static BoundStatement Wrap(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int limit)
+    {
+        var sql = new System.Text.StringBuilder("select * from (").Append(statement.Sql).Append("\n) as dt_scatter");
+        if (orderBy.Count > 0)
+        {
+            sql.Append(" order by ");
+            for (int i = 0; i < orderBy.Count; i++)
+            {
+                if (i > 0)
+                {
+                    sql.Append(", ");
+                }
+
+                sql.Append(QuoteIdentifier(orderBy[i].Column)).Append(orderBy[i].Descending ? " desc" : " asc");
+            }
+        }
+
+        sql.Append(" limit ").Append(limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return statement with { Sql = sql.ToString() };
+    }
+
+    /// <summary>Quotes a column name for SQL; any name is safe because quotes inside are doubled.</summary>
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static QueryResult Merge(List<ReadOutcome> parts, IReadOnlyList<SortColumn> orderBy, int limit)
+    {
+        var columns = parts.Count > 0 ? parts[0].Result.Columns : [];
+        bool anyTruncated = parts.Any(p => p.Result.Truncated);
+        int total = parts.Sum(p => p.Result.Rows.Count);
+        var rows = new List<object?[]>(Math.Min(total, limit));
+        if (orderBy.Count == 0)
+        {
+            foreach (var part in parts)
+            {
+                foreach (var row in part.Result.Rows)
+                {
+                    if (rows.Count == limit)
+                    {
+                        return new QueryResult { Columns = columns, Rows = rows, Truncated = true };
+                    }
+
+                    rows.Add(row);
+                }
+            }
+
+            return new QueryResult { Columns = columns, Rows = rows, Truncated = anyTruncated };
+        }
+
+        var indexes = orderBy.Select(o => Array.IndexOf(columns, o.Column)).ToArray();
+        if (indexes.Any(i => i < 0))
+        {
+            var missing = orderBy.First(o => Array.IndexOf(columns, o.Column) < 0).Column;
+            throw new DataTierException(DataTierErrorKind.BadRequest, "invalid-order-by", $"orderBy names column '{missing}', which the statement does not return.");
+        }
+
+        var comparer = new RowComparer(indexes, orderBy.Select(o => o.Descending).ToArray());
+        // k-way merge: each shard's rows are already sorted by the same key.
+        var queue = new PriorityQueue<(int Part, int Index), object?[]>(comparer);
+        for (int p = 0; p < parts.Count; p++)
+        {
+            if (parts[p].Result.Rows.Count > 0)
+            {
+                queue.Enqueue((p, 0), parts[p].Result.Rows[0]);
+            }
+        }
+
+        while (rows.Count < limit && queue.TryDequeue(out var item, out var row))
+        {
+            rows.Add(row);
+            var source = parts[item.Part].Result.Rows;
+            if (item.Index + 1 < source.Count)
+            {
+                queue.Enqueue((item.Part, item.Index + 1), source[item.Index + 1]);
+            }
+        }
+
+        return new QueryResult { Columns = columns, Rows = rows, Truncated = queue.Count > 0 || anyTruncated };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, EventName = "ReadRetried", Level = LogLevel.Warning, Message = "Read on {NodeId} of shard {ShardId} failed to connect; retried on another node")]
+        public static partial void ReadRetried(ILogger logger, string nodeId, string shardId);
+    }
+}

@@ -1,0 +1,4 @@
+namespace DataTier.Core.Execution;
+
+/// <summary>A json/jsonb value as the server sent it, written to answers unchanged.</summary>
+public readonly record struct RawJson(string Json);

@@ -1,0 +1,10 @@
+namespace DataTier.Core.Execution;
+
+/// <summary>The merged rows of a scatter read and what each shard did.</summary>
+public sealed record ScatterOutcome(QueryResult Result, IReadOnlyList<ScatterShardResult> Shards, IReadOnlyList<ScatterShardFailure> FailedShards);
+
+/// <summary>One shard's part of a scatter read.</summary>
+public sealed record ScatterShardResult(string Id, int RowCount, double ElapsedMs, string ServedBy, string Node);
+
+/// <summary>A shard that failed during a partial scatter read.</summary>
+public sealed record ScatterShardFailure(string Id, string Code, string Detail);

@@ -1,0 +1,4 @@
+namespace DataTier.Core.Execution;
+
+/// <summary>One ORDER BY column of a scatter read.</summary>
+public sealed record SortColumn(string Column, bool Descending);

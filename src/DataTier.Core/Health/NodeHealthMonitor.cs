@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DataTier.Core.Nodes;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataTier.Core.Health;
+
+/// <summary>
+/// Probes every node of the current topology at a fixed interval (reachable, in recovery, LSN, lag) and keeps
+/// the latest finding per node. Requests read it without locking. A node that fails a request for a connection
+/// reason is taken out of rotation at once; the next successful probe puts it back.
+/// </summary>
+public sealed partial class NodeHealthMonitor : BackgroundService
+{
+    private const string ProbeSql =
+        """
+        select pg_is_in_recovery(),
+               coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8,
+               case when not pg_is_in_recovery() then 0::float8
+                    when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0::float8
+                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end
+        """;
+
+    private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
+    private readonly ITopologyProvider _topology;
+    private readonly NodeDataSources _dataSources;
+    private readonly HealthOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NodeHealthMonitor> _logger;
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Creates the monitor.</summary>
+    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger)
+    {
+        _topology = topology;
+        _dataSources = dataSources;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Probe settings in force.</summary>
+    public HealthOptions Options => _options;
+
+    /// <summary>Completes when every node has been probed once.</summary>
+    public Task FirstRound => _firstRound.Task;
+
+    /// <summary>Raised after every probe round.</summary>
+    public event Action? ProbeRoundCompleted;
+
+    /// <summary>The last finding for a node.</summary>
+    public NodeHealth Get(NodeDefinition node) => _health.TryGetValue(node.Id, out var h) ? h : NodeHealth.Unknown(node);
+
+    /// <summary>Takes a node out of rotation after a request saw a connection failure.</summary>
+    public void ReportConnectionFailure(NodeDefinition node, Exception error)
+    {
+        var current = Get(node);
+        if (current.Reachable)
+        {
+            _health[node.Id] = current with { Reachable = false, LastError = Describe(error), ConsecutiveFailures = current.ConsecutiveFailures + 1 };
+            Log.NodeMarkedDown(_logger, node.Id, error.GetType().Name);
+        }
+
+        // Connections pooled before the failure are likely dead; drop them so the next request opens fresh ones.
+        _dataSources.Get(node).Clear();
+    }
+
+    /// <summary>Probes every node once, now.</summary>
+    public async Task ProbeAllAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _topology.Current;
+        var nodes = snapshot.Shards.SelectMany(s => s.Nodes).ToArray();
+        var results = await Task.WhenAll(nodes.Select(n => ProbeAsync(n, cancellationToken))).ConfigureAwait(false);
+        var primaryLsn = results.Where(r => r.Role == NodeRole.Primary && r.Reachable)
+            .ToDictionary(r => snapshot.NodesById[r.NodeId].ShardId, r => r.Lsn, StringComparer.Ordinal);
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            var result = results[i];
+            if (result.Role == NodeRole.Replica && result.Reachable && primaryLsn.TryGetValue(nodes[i].ShardId, out var p))
+            {
+                result = result with { LagBytes = p > result.Lsn ? (long)(p - result.Lsn) : 0 };
+            }
+
+            var previous = Get(nodes[i]);
+            if (result.Reachable && !previous.Reachable && previous.LastError != "not probed yet")
+            {
+                _dataSources.Get(nodes[i]).Clear();
+                Log.NodeBackUp(_logger, nodes[i].Id);
+            }
+            else if (!result.Reachable && previous.Reachable)
+            {
+                Log.NodeMarkedDown(_logger, nodes[i].Id, result.LastError ?? "probe failed");
+            }
+
+            _health[nodes[i].Id] = result;
+        }
+
+        _firstRound.TrySetResult();
+        ProbeRoundCompleted?.Invoke();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.ProbeIntervalMs), _time);
+        do
+        {
+            try
+            {
+                await ProbeAllAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.ProbeRoundFailed(_logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task<NodeHealth> ProbeAsync(NodeDefinition node, CancellationToken cancellationToken)
+    {
+        var previous = Get(node);
+        long started = Stopwatch.GetTimestamp();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(_options.ProbeTimeoutMs);
+        try
+        {
+            // Unpooled: a probe must not queue behind an exhausted pool, and must prove a fresh connect works.
+            var csb = new NpgsqlConnectionStringBuilder(node.ConnectionString)
+            {
+                Pooling = false,
+                ApplicationName = "datatier-probe",
+                Timeout = Math.Max(1, (int)Math.Ceiling(_options.ProbeTimeoutMs / 1000.0)),
+            };
+            await using var conn = new NpgsqlConnection(csb.ConnectionString);
+            await conn.OpenAsync(cts.Token).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand(ProbeSql, conn);
+            await using var reader = await cmd.ExecuteReaderAsync(cts.Token).ConfigureAwait(false);
+            await reader.ReadAsync(cts.Token).ConfigureAwait(false);
+            bool inRecovery = reader.GetBoolean(0);
+            ulong lsn = (ulong)reader.GetInt64(1);
+            double lag = reader.GetDouble(2);
+            return new NodeHealth
+            {
+                NodeId = node.Id,
+                Role = node.Role,
+                Reachable = true,
+                InRecovery = inRecovery,
+                Lsn = lsn,
+                LagSeconds = lag,
+                LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                CheckedAt = _time.GetUtcNow(),
+            };
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return previous with
+            {
+                Reachable = false,
+                LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                CheckedAt = _time.GetUtcNow(),
+                ConsecutiveFailures = previous.ConsecutiveFailures + 1,
+                LastError = Describe(ex),
+            };
+        }
+    }
+
+    /// <summary>An error description safe to show: exception type and SQLSTATE or a generic reason, never a connection string.</summary>
+    public static string Describe(Exception error) => error switch
+    {
+        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+        OperationCanceledException => "timed out",
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException se } => $"connection failed: {se.SocketErrorCode}",
+        NpgsqlException { InnerException: TimeoutException } => "connection timed out",
+        NpgsqlException => "connection failed",
+        _ => error.GetType().Name,
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, EventName = "NodeMarkedDown", Level = LogLevel.Warning, Message = "Node {NodeId} taken out of rotation: {Reason}")]
+        public static partial void NodeMarkedDown(ILogger logger, string nodeId, string reason);
+
+        [LoggerMessage(EventId = 2002, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
+        public static partial void NodeBackUp(ILogger logger, string nodeId);
+
+        [LoggerMessage(EventId = 2003, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
+        public static partial void ProbeRoundFailed(ILogger logger, Exception error);
+    }
+}

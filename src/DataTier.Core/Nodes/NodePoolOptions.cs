@@ -1,0 +1,23 @@
+namespace DataTier.Core.Nodes;
+
+/// <summary>Connection pooling per node (<c>DataTier:Pool</c>).</summary>
+public sealed class NodePoolOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "DataTier:Pool";
+
+    /// <summary>Maximum pooled connections per node. Keep it under the server's max_connections minus a reserve.</summary>
+    public int MaxPoolSize { get; set; } = 50;
+
+    /// <summary>Connections kept open per node.</summary>
+    public int MinPoolSize { get; set; }
+
+    /// <summary>How long a request waits for a pooled connection before it is refused with 503 (ms).</summary>
+    public int ConnectionWaitMs { get; set; } = 2000;
+
+    /// <summary>TCP connect timeout (ms).</summary>
+    public int ConnectTimeoutMs { get; set; } = 3000;
+
+    /// <summary>Connections left to operators on every server: max pool size must stay below max_connections minus this.</summary>
+    public int ReservedConnections { get; set; } = 10;
+}

@@ -1,0 +1,10 @@
+using System.Collections.Immutable;
+
+namespace DataTier.Core.Topology;
+
+/// <summary>A shard: its id, weight, primary and replicas.</summary>
+public sealed record ShardDefinition(string Id, double Weight, NodeDefinition Primary, ImmutableArray<NodeDefinition> Replicas)
+{
+    /// <summary>The primary then the replicas.</summary>
+    public IEnumerable<NodeDefinition> Nodes => Replicas.Prepend(Primary);
+}

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DataTier.Server.Api;
+
+/// <summary>Source-generated JSON for the host's request and answer types.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, MaxDepth = 32)]
+[JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(QueryRequest))]
+[JsonSerializable(typeof(ExecuteRequest))]
+[JsonSerializable(typeof(TransactionRequest))]
+[JsonSerializable(typeof(ScatterRequest))]
+[JsonSerializable(typeof(TopologyView))]
+[JsonSerializable(typeof(RouteView))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,0 +1,14 @@
+namespace DataTier.Server.Auth;
+
+/// <summary>One API key, stored as the SHA-256 of the key (never the key itself).</summary>
+public sealed class ApiKeyDefinition
+{
+    /// <summary>Who holds the key (shown in logs, never the key).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Lowercase hex SHA-256 of the key.</summary>
+    public string Sha256 { get; set; } = "";
+
+    /// <summary>Granted scopes: data:read, data:write, admin.</summary>
+    public List<string> Scopes { get; set; } = [];
+}

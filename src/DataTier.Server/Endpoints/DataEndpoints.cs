@@ -1,0 +1,276 @@
+using System.Data;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using DataTier.Core.Consistency;
+using DataTier.Core.Execution;
+using DataTier.Server.Api;
+using DataTier.Server.Auth;
+using DataTier.Server.Problems;
+
+namespace DataTier.Server.Endpoints;
+
+/// <summary>The data API under /v1: routed reads and writes, transactions and scatter reads.</summary>
+public static class DataEndpoints
+{
+    /// <summary>Maps the data API.</summary>
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapPost("/query", QueryAsync).RequireAuthorization(Scopes.DataRead);
+        v1.MapPost("/scatter", ScatterAsync).RequireAuthorization(Scopes.DataRead);
+        v1.MapPost("/execute", ExecuteAsync).RequireAuthorization(Scopes.DataWrite);
+        v1.MapPost("/transaction", TransactionAsync).RequireAuthorization(Scopes.DataWrite);
+    }
+
+    private static async Task QueryAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    {
+        var request = await ReadAsync(http, ServerJsonContext.Default.QueryRequest);
+        string shardKey = RequireShardKey(request.ShardKey);
+        var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Read);
+        var consistency = ParseConsistency(request.Consistency);
+        var token = DecodeToken(tokens, request.Token);
+        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        long started = Stopwatch.GetTimestamp();
+        var outcome = await data.QueryAsync(shardKey, statement, consistency, token, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("rows");
+            ResultJsonWriter.WriteRows(w, outcome.Result);
+            w.WriteNumber("rowCount", outcome.Result.Rows.Count);
+            w.WriteBoolean("truncated", outcome.Result.Truncated);
+            w.WriteString("shard", outcome.ShardId);
+            w.WriteString("servedBy", outcome.Target.ServedBy);
+            w.WriteString("node", outcome.Target.Node.Id);
+            w.WriteNumber("elapsedMs", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task ExecuteAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    {
+        var request = await ReadAsync(http, ServerJsonContext.Default.ExecuteRequest);
+        string shardKey = RequireShardKey(request.ShardKey);
+        var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Write);
+        var previous = DecodeToken(tokens, request.Token);
+        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        var write = await data.ExecuteAsync(shardKey, statement, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        string token = tokens.Encode(data.Record(previous, write));
+        var result = write.Results[0];
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("rowsAffected", result.RowsAffected);
+            w.WritePropertyName("rows");
+            ResultJsonWriter.WriteRows(w, result.Rows);
+            w.WriteString("shard", write.ShardId);
+            w.WriteString("token", token);
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task TransactionAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    {
+        var request = await ReadAsync(http, ServerJsonContext.Default.TransactionRequest);
+        string shardKey = RequireShardKey(request.ShardKey);
+        if (request.Statements is not { Count: > 0 } statements)
+        {
+            throw ProblemException.InvalidRequest("'statements' must list at least one statement.");
+        }
+
+        if (statements.Count > data.Options.MaxStatementsPerTransaction)
+        {
+            throw ProblemException.InvalidRequest($"'statements' has {statements.Count} statements; at most {data.Options.MaxStatementsPerTransaction} are allowed.");
+        }
+
+        var bound = new List<BoundStatement>(statements.Count);
+        for (int i = 0; i < statements.Count; i++)
+        {
+            if (statements[i] is null)
+            {
+                throw ProblemException.InvalidRequest($"statements[{i}] is null.");
+            }
+
+            bound.Add(preparer.Prepare(statements[i].Sql, statements[i].Params, StatementPurpose.TransactionStep, $"statements[{i}]"));
+        }
+
+        var isolation = ParseIsolation(request.Isolation);
+        var previous = DecodeToken(tokens, request.Token);
+        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        var write = await data.TransactionAsync(shardKey, bound, isolation, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        string token = tokens.Encode(data.Record(previous, write));
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("results");
+            w.WriteStartArray();
+            foreach (var result in write.Results)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("rowsAffected", result.RowsAffected);
+                w.WritePropertyName("rows");
+                ResultJsonWriter.WriteRows(w, result.Rows);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("shard", write.ShardId);
+            w.WriteString("token", token);
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task ScatterAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    {
+        var request = await ReadAsync(http, ServerJsonContext.Default.ScatterRequest);
+        var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Read);
+        var consistency = ParseConsistency(request.Consistency);
+        var token = DecodeToken(tokens, request.Token);
+        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        if (request.Limit is < 1)
+        {
+            throw ProblemException.InvalidRequest($"'limit' is {request.Limit}; it must be at least 1.");
+        }
+
+        var orderBy = new List<SortColumn>();
+        foreach (var o in request.OrderBy ?? [])
+        {
+            if (o is null || string.IsNullOrEmpty(o.Column))
+            {
+                throw ProblemException.InvalidRequest("Every 'orderBy' entry needs a 'column'.");
+            }
+
+            orderBy.Add(new SortColumn(o.Column, o.Descending));
+        }
+
+        int? limit = request.Limit is int l ? Math.Min(l, data.Options.MaxRows) : null;
+        var outcome = await data.ScatterAsync(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("rows");
+            ResultJsonWriter.WriteRows(w, outcome.Result);
+            w.WriteNumber("rowCount", outcome.Result.Rows.Count);
+            w.WriteBoolean("truncated", outcome.Result.Truncated);
+            w.WritePropertyName("shards");
+            w.WriteStartArray();
+            foreach (var s in outcome.Shards)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", s.Id);
+                w.WriteNumber("rowCount", s.RowCount);
+                w.WriteNumber("elapsedMs", Math.Round(s.ElapsedMs, 3));
+                w.WriteString("servedBy", s.ServedBy);
+                w.WriteString("node", s.Node);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WritePropertyName("failedShards");
+            w.WriteStartArray();
+            foreach (var f in outcome.FailedShards)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", f.Id);
+                w.WriteString("code", f.Code);
+                w.WriteString("detail", f.Detail);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (http.Request.ContentLength == 0)
+        {
+            throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "The request body is empty; send a JSON object.");
+        }
+
+        T? value;
+        try
+        {
+            value = await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", $"The body is not a valid request for this endpoint{(ex.Path is null ? "" : $" (at {ex.Path})")}: {FirstLine(ex.Message)}");
+        }
+
+        return value ?? throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "The body must be a JSON object, not null.");
+    }
+
+    private static string FirstLine(string message)
+    {
+        int cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static string RequireShardKey(string? shardKey)
+    {
+        if (string.IsNullOrEmpty(shardKey))
+        {
+            throw ProblemException.InvalidRequest("'shardKey' is required; use /v1/scatter for reads across every shard.");
+        }
+
+        if (shardKey.Length > 1024)
+        {
+            throw ProblemException.InvalidRequest("'shardKey' is longer than 1024 characters.");
+        }
+
+        return shardKey;
+    }
+
+    private static ConsistencyLevel ParseConsistency(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "eventual" => ConsistencyLevel.Eventual,
+        "strong" => ConsistencyLevel.Strong,
+        "session" => ConsistencyLevel.Session,
+        _ => throw ProblemException.InvalidRequest($"'consistency' must be eventual, strong or session, not '{Truncate(value)}'."),
+    };
+
+    private static IsolationLevel ParseIsolation(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "read committed" => IsolationLevel.ReadCommitted,
+        "repeatable read" => IsolationLevel.RepeatableRead,
+        "serializable" => IsolationLevel.Serializable,
+        _ => throw ProblemException.InvalidRequest($"'isolation' must be 'read committed', 'repeatable read' or 'serializable', not '{Truncate(value)}'."),
+    };
+
+    private static SessionToken? DecodeToken(SessionTokenCodec codec, string? token) =>
+        string.IsNullOrEmpty(token) ? null : token.Length > 4096 ? throw new Core.Errors.DataTierException(Core.Errors.DataTierErrorKind.BadRequest, "invalid-token", "The session token is too long.") : codec.Decode(token);
+
+    private static (int MaxRows, int TimeoutMs) Limits(DataApiOptions options, int? maxRows, int? timeoutMs)
+    {
+        if (maxRows is < 1)
+        {
+            throw ProblemException.InvalidRequest($"'maxRows' is {maxRows}; it must be at least 1.");
+        }
+
+        if (timeoutMs is < 1)
+        {
+            throw ProblemException.InvalidRequest($"'timeoutMs' is {timeoutMs}; it must be at least 1.");
+        }
+
+        return (Math.Min(maxRows ?? options.DefaultMaxRows, options.MaxRows), Math.Min(timeoutMs ?? options.DefaultTimeoutMs, options.MaxTimeoutMs));
+    }
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
+
+    private static async Task WriteJsonAsync(HttpContext http, Action<Utf8JsonWriter> write)
+    {
+        http.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        http.Response.ContentLength = buffer.WrittenCount;
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+    }
+}

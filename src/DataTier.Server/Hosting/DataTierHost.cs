@@ -1,0 +1,86 @@
+using DataTier.Core.DependencyInjection;
+using DataTier.Server.Auth;
+using DataTier.Server.Endpoints;
+using DataTier.Server.Problems;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace DataTier.Server.Hosting;
+
+/// <summary>Builds the DataTier web host: configuration, services, middleware and endpoints.</summary>
+public static class DataTierHost
+{
+    /// <summary>Creates the application from command-line arguments (<c>--config FILE</c> adds a JSON file).</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (builder.Configuration["config"] is { Length: > 0 } file)
+        {
+            if (!File.Exists(file))
+            {
+                throw new OptionsValidationException("config", typeof(string), [$"--config names '{file}', which does not exist."]);
+            }
+
+            // Reloaded on change so API keys can be rotated without a restart.
+            builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: true);
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        configure?.Invoke(builder);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("DataTier:Server:MaxRequestBodyBytes") ?? 1_048_576;
+            k.AddServerHeader = false;
+        });
+        AddServices(builder.Services, builder.Configuration);
+        var app = builder.Build();
+        UsePipeline(app);
+        return app;
+    }
+
+    /// <summary>Registers DataTier's services.</summary>
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddDataTierCore(configuration);
+        services.AddOptionsWithValidateOnStart<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName));
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Scopes.DataRead, p => p.RequireClaim(Scopes.ClaimType, Scopes.DataRead))
+            .AddPolicy(Scopes.DataWrite, p => p.RequireClaim(Scopes.ClaimType, Scopes.DataWrite))
+            .AddPolicy(Scopes.Admin, p => p.RequireClaim(Scopes.ClaimType, Scopes.Admin));
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.ServerJsonContext.Default));
+    }
+
+    private static void UsePipeline(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(static async ctx =>
+        {
+            var http = ctx.HttpContext;
+            if (http.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+            {
+                await ProblemWriter.WriteAsync(http, 405, ProblemTypes.MethodNotAllowed, "Method not allowed", $"{http.Request.Method} is not allowed on {http.Request.Path}.");
+            }
+            else if (http.Response.StatusCode == StatusCodes.Status404NotFound)
+            {
+                await ProblemWriter.WriteAsync(http, 404, ProblemTypes.NotFound, "Not found", $"There is no endpoint at {http.Request.Path}.");
+            }
+        });
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        HealthEndpoints.Map(app);
+        TopologyEndpoints.Map(app);
+        DataEndpoints.Map(app);
+        app.MapMetrics("/metrics");
+    }
+}
