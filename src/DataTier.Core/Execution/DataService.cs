@@ -46,7 +46,7 @@ public sealed partial class DataService
     public Task<ReadOutcome> QueryAsync(string shardKey, BoundStatement statement, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
         var shard = ShardFor(shardKey);
-        return ReadShardAsync(shard, statement, consistency, token?.LsnFor(shard.Id) ?? 0, maxRows, timeoutMs, cancellationToken);
+        return QueryShardAsync(shard, statement, consistency, token?.LsnFor(shard.Id) ?? 0, maxRows, timeoutMs, cancellationToken);
     }
 
     /// <summary>Runs one write statement on the key's shard primary.</summary>
@@ -76,7 +76,7 @@ public sealed partial class DataService
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await ReadShardAsync(shard, shardStatement, consistency, token?.LsnFor(shard.Id) ?? 0, perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
+                return await QueryShardAsync(shard, shardStatement, consistency, token?.LsnFor(shard.Id) ?? 0, perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -118,7 +118,8 @@ public sealed partial class DataService
         return new ScatterOutcome(merged, shards, failures);
     }
 
-    private async Task<ReadOutcome> ReadShardAsync(ShardDefinition shard, BoundStatement statement, ConsistencyLevel consistency, ulong minLsn, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    /// <summary>Runs a read on a shard; with a non-zero <paramref name="minLsn"/> only a node that has reached it serves.</summary>
+    public async Task<ReadOutcome> QueryShardAsync(ShardDefinition shard, BoundStatement statement, ConsistencyLevel consistency, ulong minLsn, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         var target = _router.Route(shard, consistency, minLsn);

@@ -12,6 +12,9 @@ public sealed class QueryResult
     /// <summary>Whether more rows existed than were returned.</summary>
     public bool Truncated { get; init; }
 
+    /// <summary>The node's LSN when the rows were read (replay LSN on a replica); 0 when unknown.</summary>
+    public ulong Lsn { get; set; }
+
     /// <summary>Empty result.</summary>
     public static QueryResult Empty { get; } = new() { Columns = [], Rows = [] };
 }

@@ -16,7 +16,11 @@ public sealed class ShardExecutor
     // The client-side deadline trails the server's statement_timeout so the server's own cancellation
     // (SQLSTATE 57014) normally wins and the connection stays usable.
     private const int ClientGraceMs = 1000;
-    private const string CommitLsnSql = "select (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8";
+    // The insert position, not the write position: with synchronous_commit off the commit record may not be
+    // written yet when COMMIT returns, and a token below its end would let a replica serve a read without it.
+    private const string CommitLsnSql = "select (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::int8";
+    private const string SnapshotLsnSql =
+        "select (case when pg_is_in_recovery() then coalesce(pg_last_wal_replay_lsn(), '0/0') else pg_current_wal_lsn() end - '0/0'::pg_lsn)::int8";
 
     private readonly NodeDataSources _dataSources;
 
@@ -34,6 +38,9 @@ public sealed class ShardExecutor
             await using var batch = new NpgsqlBatch(lease.Connection);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN READ ONLY"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
+            // The node's LSN read before the query is a lower bound of what the query's snapshot contains,
+            // which is what a cached result must record to serve session reads safely.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SnapshotLsnSql));
             var query = new NpgsqlBatchCommand(statement.Sql);
             query.Parameters.AddRange(statement.CloneParameters());
             batch.BatchCommands.Add(query);
@@ -42,10 +49,16 @@ public sealed class ShardExecutor
             try
             {
                 await using var reader = await batch.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
-                // Results come per batch command: skip BEGIN's and SET's.
-                await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+                // BEGIN and SET return no result set; the first one is the LSN, the next the rows.
+                while (reader.FieldCount == 0 && await reader.NextResultAsync(deadline.Token).ConfigureAwait(false))
+                {
+                }
+
+                await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+                ulong lsn = (ulong)reader.GetInt64(0);
                 await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
                 result = await ResultReader.ReadAsync(reader, maxRows, deadline.Token).ConfigureAwait(false);
+                result.Lsn = lsn;
             }
             catch (PostgresException)
             {

@@ -14,3 +14,22 @@ public sealed record TopologyView(long Version, int VirtualNodes, int VirtualNod
 
 /// <summary>Where a key lives.</summary>
 public sealed record RouteView(string Key, string Shard, long Position, long Version);
+
+/// <summary>POST /admin/cache/invalidate.</summary>
+public sealed class CacheInvalidateRequest
+{
+    /// <summary>Shard of the table (all shards when omitted).</summary>
+    public string? Shard { get; set; }
+
+    /// <summary>Table whose cached reads are dropped.</summary>
+    public string? Table { get; set; }
+
+    /// <summary>One cache key.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Everything.</summary>
+    public bool? All { get; set; }
+}
+
+/// <summary>What was invalidated.</summary>
+public sealed record CacheInvalidateResult(string Scope, string? Target);

@@ -12,7 +12,7 @@ public sealed class QueryRequest
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
-    public Dictionary<string, JsonElement>? Params { get; set; }
+    public JsonElement Params { get; set; }
 
     /// <summary>eventual (default), strong or session.</summary>
     public string? Consistency { get; set; }
@@ -40,7 +40,7 @@ public sealed class ExecuteRequest
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
-    public Dictionary<string, JsonElement>? Params { get; set; }
+    public JsonElement Params { get; set; }
 
     /// <summary>The session's token so far; the answer's token includes it.</summary>
     public string? Token { get; set; }
@@ -59,7 +59,7 @@ public sealed class StatementRequest
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
-    public Dictionary<string, JsonElement>? Params { get; set; }
+    public JsonElement Params { get; set; }
 }
 
 /// <summary>POST /v1/transaction.</summary>
@@ -101,7 +101,7 @@ public sealed class ScatterRequest
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
-    public Dictionary<string, JsonElement>? Params { get; set; }
+    public JsonElement Params { get; set; }
 
     /// <summary>Merge order.</summary>
     public List<OrderByRequest>? OrderBy { get; set; }

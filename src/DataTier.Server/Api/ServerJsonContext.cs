@@ -6,6 +6,9 @@ namespace DataTier.Server.Api;
 /// <summary>Source-generated JSON for the host's request and answer types.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, MaxDepth = 32)]
 [JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(Core.Caching.CacheStatsSnapshot))]
+[JsonSerializable(typeof(CacheInvalidateRequest))]
+[JsonSerializable(typeof(CacheInvalidateResult))]
 [JsonSerializable(typeof(QueryRequest))]
 [JsonSerializable(typeof(ExecuteRequest))]
 [JsonSerializable(typeof(TransactionRequest))]

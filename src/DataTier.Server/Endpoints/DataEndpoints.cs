@@ -2,6 +2,7 @@ using System.Data;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using DataTier.Core.Caching;
 using DataTier.Core.Consistency;
 using DataTier.Core.Execution;
 using DataTier.Server.Api;
@@ -23,7 +24,7 @@ public static class DataEndpoints
         v1.MapPost("/transaction", TransactionAsync).RequireAuthorization(Scopes.DataWrite);
     }
 
-    private static async Task QueryAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task QueryAsync(HttpContext http, CachedReader reader, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.QueryRequest);
         string shardKey = RequireShardKey(request.ShardKey);
@@ -31,24 +32,47 @@ public static class DataEndpoints
         var consistency = ParseConsistency(request.Consistency);
         var token = DecodeToken(tokens, request.Token);
         var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        var mode = ParseCacheMode(request.Cache);
         long started = Stopwatch.GetTimestamp();
-        var outcome = await data.QueryAsync(shardKey, statement, consistency, token, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        var answer = await reader.QueryAsync(shardKey, statement, consistency, token, limits.MaxRows, limits.TimeoutMs, mode, http.RequestAborted);
         await WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("rows");
-            ResultJsonWriter.WriteRows(w, outcome.Result);
-            w.WriteNumber("rowCount", outcome.Result.Rows.Count);
-            w.WriteBoolean("truncated", outcome.Result.Truncated);
-            w.WriteString("shard", outcome.ShardId);
-            w.WriteString("servedBy", outcome.Target.ServedBy);
-            w.WriteString("node", outcome.Target.Node.Id);
+            w.WriteRawValue(answer.RowsJson, skipInputValidation: true);
+            w.WriteNumber("rowCount", answer.RowCount);
+            w.WriteBoolean("truncated", answer.Truncated);
+            w.WriteString("shard", answer.ShardId);
+            w.WriteString("servedBy", answer.ServedBy);
+            if (answer.NodeId is not null)
+            {
+                w.WriteString("node", answer.NodeId);
+            }
+
+            if (answer.Cache is { } cache)
+            {
+                w.WriteStartObject("cache");
+                w.WriteString("layer", cache.Layer);
+                w.WriteNumber("ageMs", Math.Round(cache.AgeMs, 3));
+                w.WriteNumber("ttlSeconds", Math.Round(cache.TtlSeconds, 3));
+                w.WriteNumber("complexity", cache.Complexity);
+                w.WriteEndObject();
+            }
+
             w.WriteNumber("elapsedMs", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
             w.WriteEndObject();
         });
     }
 
-    private static async Task ExecuteAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static CacheMode ParseCacheMode(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "auto" => CacheMode.Auto,
+        "bypass" => CacheMode.Bypass,
+        "refresh" => CacheMode.Refresh,
+        _ => throw ProblemException.InvalidRequest($"'cache' must be auto, bypass or refresh, not '{Truncate(value)}'."),
+    };
+
+    private static async Task ExecuteAsync(HttpContext http, DataService data, WriteInvalidator invalidator, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.ExecuteRequest);
         string shardKey = RequireShardKey(request.ShardKey);
@@ -56,6 +80,8 @@ public static class DataEndpoints
         var previous = DecodeToken(tokens, request.Token);
         var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
         var write = await data.ExecuteAsync(shardKey, statement, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        // Committed: invalidate before answering, so a read that follows this answer cannot see the old entry.
+        await invalidator.InvalidateAsync(write, [statement], CancellationToken.None);
         string token = tokens.Encode(data.Record(previous, write));
         var result = write.Results[0];
         await WriteJsonAsync(http, w =>
@@ -70,7 +96,7 @@ public static class DataEndpoints
         });
     }
 
-    private static async Task TransactionAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task TransactionAsync(HttpContext http, DataService data, WriteInvalidator invalidator, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.TransactionRequest);
         string shardKey = RequireShardKey(request.ShardKey);
@@ -99,6 +125,7 @@ public static class DataEndpoints
         var previous = DecodeToken(tokens, request.Token);
         var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
         var write = await data.TransactionAsync(shardKey, bound, isolation, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        await invalidator.InvalidateAsync(write, bound, CancellationToken.None);
         string token = tokens.Encode(data.Record(previous, write));
         await WriteJsonAsync(http, w =>
         {

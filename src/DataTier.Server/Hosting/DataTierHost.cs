@@ -14,6 +14,10 @@ public static class DataTierHost
     /// <summary>Creates the application from command-line arguments (<c>--config FILE</c> adds a JSON file).</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // A burst of requests at start-up should not wait for the thread pool's slow thread injection
+        // (library calls that block briefly, like Redis connects, are otherwise starved on 2 cores).
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
         var builder = WebApplication.CreateSlimBuilder(args);
         if (builder.Configuration["config"] is { Length: > 0 } file)
         {
@@ -45,6 +49,8 @@ public static class DataTierHost
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddDataTierCore(configuration);
+        services.AddDataTierCaching(configuration);
+        services.AddSingleton<Core.Execution.StatementPreparer>();
         services.AddOptionsWithValidateOnStart<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName));
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
@@ -81,6 +87,7 @@ public static class DataTierHost
         HealthEndpoints.Map(app);
         TopologyEndpoints.Map(app);
         DataEndpoints.Map(app);
+        CacheEndpoints.Map(app);
         app.MapMetrics("/metrics");
     }
 }

@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+using DataTier.Cli.Arguments;
+using DataTier.Cli.Commands;
+using DataTier.DevCluster;
+using Npgsql;
+
+namespace DataTier.Cli;
+
+/// <summary>The <c>datatier</c> command line: the local dev cluster and migrations.</summary>
+internal static class Program
+{
+    private static readonly string Usage = $"""
+        Usage: datatier <command>
+
+          {DevUpCommand.Usage}
+              Start a local cluster (catalog, shards with streaming replicas, Redis, the server) or reuse the running one.
+              --json prints only the manifest JSON on stdout; progress goes to stderr.
+          {DevStatusCommand.Usage}
+          {DevDownCommand.Usage}
+          {MigrateCommand.Usage}
+              Apply the catalog or shard migrations to the dev cluster, or to the databases given.
+
+        The dev cluster lives in <repo>/.dev unless --dir or ${CliEnvironment.DevDirVariable} says otherwise.
+        """;
+
+    public static async Task<int> Main(string[] argv)
+    {
+        var stdout = Console.Out;
+        var stderr = Console.Error;
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // The first Ctrl-C lets the command stop what it started; a second one ends the process.
+            if (!cancel.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            }
+        };
+
+        // SIGTERM (kill, a supervisor) gets the same orderly stop as Ctrl-C.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        });
+
+        var args = new ArgumentReader(argv);
+        try
+        {
+            string? group = args.Positional();
+            switch (group)
+            {
+                case null:
+                    await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
+                    return 1;
+                case "help" or "--help" or "-h":
+                    await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
+                    return 0;
+                case "dev":
+                    string? verb = args.Positional();
+                    return verb switch
+                    {
+                        "up" => await DevUpCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false),
+                        "status" => await DevStatusCommand.RunAsync(args, stdout, stderr).ConfigureAwait(false),
+                        "down" => await DevDownCommand.RunAsync(args, stderr, cancel.Token).ConfigureAwait(false),
+                        _ => throw new UsageException($"Unknown 'dev {verb}'. Use dev up, dev status or dev down."),
+                    };
+                case "migrate":
+                    return await MigrateCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
+                default:
+                    throw new UsageException($"Unknown command '{group}'.\n{Usage}");
+            }
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync("datatier: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+        catch (DevClusterException e)
+        {
+            await stderr.WriteLineAsync("datatier: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("datatier: cancelled.").ConfigureAwait(false);
+            return 130;
+        }
+        catch (NpgsqlException e)
+        {
+            // Connection and migration failures: the database's own message is what helps.
+            await stderr.WriteLineAsync("datatier: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Prometheus;
+
+namespace DataTier.Core.Caching;
+
+/// <summary>Prometheus metrics of the cache. Labels are bounded: layer, result, and table names of the schema.</summary>
+public sealed class CacheMetrics
+{
+    /// <summary>Lookups by layer (l1, l2) and result (hit, miss).</summary>
+    public Counter Lookups { get; } = Metrics.CreateCounter("datatier_cache_lookups_total", "Cache lookups by layer and result.", "layer", "result");
+
+    /// <summary>Invalidations by table.</summary>
+    public Counter Invalidations { get; } = Metrics.CreateCounter("datatier_cache_invalidations_total", "Table invalidations caused by writes.", "table");
+
+    /// <summary>Redis calls that failed or timed out.</summary>
+    public Counter RedisErrors { get; } = Metrics.CreateCounter("datatier_cache_redis_errors_total", "Redis calls that failed or timed out (the cache failed open).");
+
+    /// <summary>L1 evictions.</summary>
+    public Counter Evictions { get; } = Metrics.CreateCounter("datatier_cache_l1_evictions_total", "Entries evicted from L1 for capacity.");
+
+    /// <summary>Bytes held in L1.</summary>
+    public Gauge L1Bytes { get; } = Metrics.CreateGauge("datatier_cache_l1_bytes", "Bytes held in L1.");
+
+    /// <summary>Entries held in L1.</summary>
+    public Gauge L1Entries { get; } = Metrics.CreateGauge("datatier_cache_l1_entries", "Entries held in L1.");
+}

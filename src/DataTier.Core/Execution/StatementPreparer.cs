@@ -1,0 +1,69 @@
+using System.Text.Json;
+using DataTier.Core.Errors;
+using DataTier.Core.Sql;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>
+/// Turns what a client sent into a statement that may run: exactly one statement of a kind the endpoint allows,
+/// parameters bound (never spliced into text), within the configured limits. Everything refused here is refused
+/// before it reaches a server.
+/// </summary>
+public sealed class StatementPreparer
+{
+    private readonly DataApiOptions _options;
+
+    /// <summary>Creates the preparer.</summary>
+    public StatementPreparer(IOptions<DataApiOptions> options) => _options = options.Value;
+
+    /// <summary>Parses, checks and binds a statement for a purpose; <paramref name="field"/> names it in errors.</summary>
+    public BoundStatement Prepare(string? sql, JsonElement parameters, StatementPurpose purpose, string field = "sql")
+    {
+        if (string.IsNullOrWhiteSpace(sql))
+        {
+            throw new DataTierException(DataTierErrorKind.BadRequest, "invalid-request", $"'{field}' is required: one SQL statement.");
+        }
+
+        if (sql.Length > _options.MaxSqlLength)
+        {
+            throw new DataTierException(DataTierErrorKind.BadRequest, "sql-too-long", $"'{field}' has {sql.Length} characters; at most {_options.MaxSqlLength} are allowed.");
+        }
+
+        try
+        {
+            var parsed = SqlParser.Parse(sql);
+            if (parsed.ParameterNames.Length > _options.MaxParameters)
+            {
+                throw new DataTierException(DataTierErrorKind.BadRequest, "too-many-parameters", $"'{field}' uses {parsed.ParameterNames.Length} parameters; at most {_options.MaxParameters} are allowed.");
+            }
+
+            CheckKind(parsed, purpose, field);
+            var bound = SqlParameterBinder.Bind(parsed, parameters);
+            return new BoundStatement(parsed.PositionalSql, bound, parsed.Fingerprint);
+        }
+        catch (SqlRejectedException ex)
+        {
+            throw new DataTierException(DataTierErrorKind.BadRequest, ex.Code.Replace('_', '-'), $"'{field}': {ex.Message}", ex);
+        }
+    }
+
+    private static void CheckKind(ParsedSql parsed, StatementPurpose purpose, string field)
+    {
+        switch (purpose)
+        {
+            case StatementPurpose.Read when parsed.Kind != SqlStatementKind.Select:
+                throw new DataTierException(DataTierErrorKind.BadRequest, "write-in-read",
+                    $"'{field}' is an {parsed.Kind.ToString().ToUpperInvariant()}; reads take one SELECT. Send writes to /v1/execute or /v1/transaction.");
+            case StatementPurpose.Read when parsed.HasDataModifyingCte:
+                throw new DataTierException(DataTierErrorKind.BadRequest, "write-in-read",
+                    $"'{field}' modifies data inside a WITH clause; reads must not write. Send writes to /v1/execute or /v1/transaction.");
+            case StatementPurpose.Read when parsed.HasLockingClause:
+                throw new DataTierException(DataTierErrorKind.BadRequest, "write-in-read",
+                    $"'{field}' takes row locks (FOR UPDATE/SHARE), which a read-only replica read cannot; run it inside /v1/transaction.");
+            case StatementPurpose.Write when parsed.Kind == SqlStatementKind.Select:
+                throw new DataTierException(DataTierErrorKind.BadRequest, "statement-not-allowed",
+                    $"'{field}' is a SELECT; /v1/execute takes one INSERT, UPDATE or DELETE. Send reads to /v1/query.");
+        }
+    }
+}

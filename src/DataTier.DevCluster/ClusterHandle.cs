@@ -1,0 +1,144 @@
+using DataTier.DevCluster.Postgres;
+using DataTier.DevCluster.Processes;
+using DataTier.DevCluster.Redis;
+using DataTier.DevCluster.State;
+
+namespace DataTier.DevCluster;
+
+/// <summary>
+/// Inspects a running local cluster and stops or starts single processes of it (failover and fail-open tests).
+/// Changes are written back to the cluster's state file, so <see cref="LocalCluster.DownAsync(string, CancellationToken)"/>
+/// still finds everything. Get one with <see cref="LocalCluster.Attach"/>.
+/// </summary>
+public sealed class ClusterHandle
+{
+    private readonly ClusterState _state;
+    private readonly PostgresNodeControl _control;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    internal ClusterHandle(ClusterState state)
+    {
+        _state = state;
+        _control = new PostgresNodeControl(new CommandRunner(state.RunAsPostgres), state.PostgresBinDir);
+    }
+
+    /// <summary>Directory of the cluster.</summary>
+    public string BaseDir => _state.BaseDir;
+
+    /// <summary>The manifest as of now (node PIDs change when nodes are restarted).</summary>
+    public ClusterManifest Manifest => _state.ToManifest();
+
+    /// <summary>Every PostgreSQL node as of now: catalog, then each shard's primary and replicas.</summary>
+    public IReadOnlyList<ClusterNode> Nodes => _state.Nodes.Select(_state.ToNode).ToList();
+
+    /// <summary>Whether the cluster has a Redis server (running or not).</summary>
+    public bool HasRedis => _state.Redis is not null;
+
+    /// <summary>Whether Redis runs.</summary>
+    public bool IsRedisRunning => _state.Redis is { } redis && ProcessControl.IsAlive(redis.Pid, redis.StartTime);
+
+    /// <summary>A node by id (<c>catalog</c>, <c>s1-primary</c>, <c>s1-replica1</c>, ...).</summary>
+    public ClusterNode GetNode(string nodeId) => _state.ToNode(_state.GetNode(nodeId));
+
+    /// <summary>Whether a node's postmaster runs.</summary>
+    public bool IsNodeRunning(string nodeId)
+    {
+        var node = _state.GetNode(nodeId);
+        return ProcessControl.IsAlive(node.Pid, node.StartTime);
+    }
+
+    /// <summary>Every process of the cluster and whether it runs.</summary>
+    public IReadOnlyList<ClusterProcessStatus> GetProcessStatuses() => LocalCluster.ProcessStatuses(_state);
+
+    /// <summary>
+    /// Stops a node: <c>pg_ctl stop -m fast</c>, or <c>-m immediate</c> (a crash: no shutdown checkpoint) when
+    /// <paramref name="immediate"/>. Returns once the postmaster is gone. A stopped node is left alone.
+    /// </summary>
+    public async Task StopNodeAsync(string nodeId, bool immediate, CancellationToken ct = default)
+    {
+        var node = _state.GetNode(nodeId);
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _control.StopAsync(node, immediate, ct).ConfigureAwait(false);
+            ClusterStateStore.Save(_state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts a stopped node on its old port and waits until it accepts connections. A running node is left alone.</summary>
+    public async Task StartNodeAsync(string nodeId, CancellationToken ct = default)
+    {
+        var node = _state.GetNode(nodeId);
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (ProcessControl.IsAlive(node.Pid, node.StartTime))
+            {
+                return;
+            }
+
+            try
+            {
+                await _control.StartAsync(node, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                ClusterStateStore.Save(_state);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops Redis (SIGTERM) and waits until it is gone.</summary>
+    public async Task StopRedisAsync(CancellationToken ct = default)
+    {
+        var redis = RequireRedis();
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await RedisProcess.StopAsync(redis, ct).ConfigureAwait(false);
+            ClusterStateStore.Save(_state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts Redis again on its old port (empty: it keeps nothing) and waits until it accepts connections.</summary>
+    public async Task StartRedisAsync(CancellationToken ct = default)
+    {
+        var redis = RequireRedis();
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (ProcessControl.IsAlive(redis.Pid, redis.StartTime))
+            {
+                return;
+            }
+
+            try
+            {
+                await RedisProcess.StartAsync(redis, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                ClusterStateStore.Save(_state);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private ProcessState RequireRedis() =>
+        _state.Redis ?? throw new InvalidOperationException("This cluster has no Redis (redis-server was not installed or StartRedis was false).");
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DataTier.Core.Ring;
+
+namespace DataTier.DevCluster.Server;
+
+/// <summary>The DataTier server's configuration for a local cluster (section <c>DataTier</c>).</summary>
+internal static class ServerConfiguration
+{
+    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
+
+    public static JsonObject Create(ClusterManifest manifest)
+    {
+        var shards = new JsonArray();
+        foreach (var shard in manifest.Shards)
+        {
+            shards.Add(new JsonObject
+            {
+                ["Id"] = shard.Id,
+                ["Weight"] = 1,
+                ["Primary"] = shard.Primary,
+                ["Replicas"] = new JsonArray(shard.Replicas.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray()),
+            });
+        }
+
+        var dataTier = new JsonObject
+        {
+            ["Topology"] = new JsonObject
+            {
+                ["VirtualNodesPerWeight"] = HashRing.DefaultVirtualNodesPerWeight,
+                ["Shards"] = shards,
+            },
+            ["Catalog"] = new JsonObject { ["ConnectionString"] = manifest.Catalog },
+            ["Maintenance"] = new JsonObject { ["Username"] = manifest.AdminUsername, ["Password"] = manifest.AdminPassword },
+        };
+        if (manifest.Redis is not null)
+        {
+            dataTier["Redis"] = new JsonObject { ["Configuration"] = manifest.Redis };
+        }
+
+        dataTier["Auth"] = new JsonObject
+        {
+            ["Keys"] = new JsonArray
+            {
+                Key("admin", manifest.Keys.Admin, "admin", "data:read", "data:write"),
+                Key("app", manifest.Keys.App, "data:read", "data:write"),
+                Key("reader", manifest.Keys.Reader, "data:read"),
+            },
+        };
+        dataTier["Tokens"] = new JsonObject { ["SigningKey"] = manifest.TokenSigningKey };
+        return new JsonObject { ["DataTier"] = dataTier };
+    }
+
+    public static string ToJson(ClusterManifest manifest) => Create(manifest).ToJsonString(WriteOptions);
+
+    /// <summary>The same settings as flat configuration keys (<c>DataTier:Topology:Shards:0:Id</c>).</summary>
+    public static Dictionary<string, string?> ToKeyValues(ClusterManifest manifest)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        Flatten(Create(manifest), null, values);
+        return values;
+    }
+
+    private static JsonObject Key(string name, string key, params string[] scopes) => new()
+    {
+        ["Name"] = name,
+        ["Sha256"] = Secrets.Sha256Hex(key),
+        ["Scopes"] = new JsonArray(scopes.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+    };
+
+    private static void Flatten(JsonNode? node, string? prefix, Dictionary<string, string?> into)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj)
+                {
+                    Flatten(child, prefix is null ? name : $"{prefix}:{name}", into);
+                }
+
+                break;
+            case JsonArray array:
+                for (int i = 0; i < array.Count; i++)
+                {
+                    Flatten(array[i], $"{prefix}:{i.ToString(CultureInfo.InvariantCulture)}", into);
+                }
+
+                break;
+            case JsonValue value:
+                into[prefix!] = value.GetValueKind() == JsonValueKind.String
+                    ? value.GetValue<string>()
+                    : value.ToJsonString();
+                break;
+            default:
+                into[prefix!] = null;
+                break;
+        }
+    }
+}

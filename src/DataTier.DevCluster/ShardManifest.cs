@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace DataTier.DevCluster;
+
+/// <summary>One shard of a local cluster: connection strings as <c>datatier_app</c>.</summary>
+public sealed record ShardManifest
+{
+    /// <summary>Shard id, <c>s1</c>...</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Primary, as <c>datatier_app</c>.</summary>
+    public required string Primary { get; init; }
+
+    /// <summary>Streaming replicas, as <c>datatier_app</c>.</summary>
+    public required IReadOnlyList<string> Replicas { get; init; }
+
+    /// <summary>Primary, as <c>datatier_admin</c> (DDL and migrations). Not printed.</summary>
+    [JsonIgnore]
+    public string PrimaryAdmin { get; init; } = "";
+}
