@@ -35,6 +35,7 @@ public static class DataTierServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<TokenOptions>().Bind(configuration.GetSection(TokenOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>());
         services.AddOptionsWithValidateOnStart<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
 
         services.TryAddSingleton<ITopologyProvider, ConfiguredTopologyProvider>();
         services.TryAddSingleton<NodeDataSources>();
