@@ -93,7 +93,7 @@ public sealed partial class CachedReader
         _stats.Served(profile.Tables, statement.Fingerprint, hit: false);
         var fill = mode == CacheMode.Refresh
             ? FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile)
-            : _inflight.GetOrAdd(key, k => FillAsync(k, shard, statement, required, maxRows, timeoutMs, profile));
+            : _inflight.GetOrAdd(key, k => FillOnceAsync(k, shard, statement, required, maxRows, timeoutMs, profile));
         var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (filled.Entry.Lsn < required)
         {
@@ -102,7 +102,22 @@ public sealed partial class CachedReader
         }
 
         var e = filled.Entry;
-        return new ReadAnswer(e.RowsJson, e.RowCount, e.Truncated, e.ShardId, filled.ServedBy, filled.NodeId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+        return new ReadAnswer(e.RowsJson, e.RowCount, e.Truncated, e.ShardId, filled.ServedBy, filled.NodeId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, filled.Hit);
+    }
+
+    // A caller that missed just before another caller's fill finished (and left the in-flight map) finds the fresh
+    // entry here instead of running the query again.
+    private async Task<Filled> FillOnceAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
+    {
+        // Yield first so this task is in the in-flight map before it can remove itself from it.
+        await Task.Yield();
+        if (_cache.PeekL1(key) is { } fresh && fresh.Lsn >= required)
+        {
+            _inflight.TryRemove(key, out _);
+            return new Filled(fresh, "cache", null, new CacheHitInfo("l1", (_time.GetUtcNow() - fresh.CreatedAt).TotalMilliseconds, fresh.Ttl.TotalSeconds, fresh.Complexity));
+        }
+
+        return await FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile).ConfigureAwait(false);
     }
 
     private async Task<Filled> FillAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
@@ -128,7 +143,7 @@ public sealed partial class CachedReader
         }
     }
 
-    private sealed record Filled(CacheEntry Entry, string ServedBy, string NodeId);
+    private sealed record Filled(CacheEntry Entry, string ServedBy, string? NodeId, CacheHitInfo? Hit = null);
 
     private void MaybeRefreshAhead(string key, CacheEntry entry, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
     {

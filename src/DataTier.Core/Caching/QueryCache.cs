@@ -75,6 +75,10 @@ public sealed partial class QueryCache : IDisposable
         return (null, "none");
     }
 
+    /// <summary>An unexpired L1 entry, without counting a lookup (for re-checks inside a coalesced fill).</summary>
+    public CacheEntry? PeekL1(string key) =>
+        _l1.TryGetValue(key, out CacheEntry? entry) && entry is not null && entry.ExpiresAt > _time.GetUtcNow() ? entry : null;
+
     /// <summary>Stores an entry in both layers.</summary>
     public async Task SetAsync(string key, CacheEntry entry)
     {

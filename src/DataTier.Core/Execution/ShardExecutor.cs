@@ -20,7 +20,7 @@ public sealed class ShardExecutor
     // written yet when COMMIT returns, and a token below its end would let a replica serve a read without it.
     private const string CommitLsnSql = "select (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::int8";
     private const string SnapshotLsnSql =
-        "select (case when pg_is_in_recovery() then coalesce(pg_last_wal_replay_lsn(), '0/0') else pg_current_wal_lsn() end - '0/0'::pg_lsn)::int8";
+        "select (case when pg_is_in_recovery() then coalesce(pg_last_wal_replay_lsn(), '0/0') else pg_current_wal_insert_lsn() end - '0/0'::pg_lsn)::int8";
 
     private readonly NodeDataSources _dataSources;
 
@@ -38,8 +38,10 @@ public sealed class ShardExecutor
             await using var batch = new NpgsqlBatch(lease.Connection);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN READ ONLY"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
-            // The node's LSN read before the query is a lower bound of what the query's snapshot contains,
-            // which is what a cached result must record to serve session reads safely.
+            // The node's LSN read before the query bounds what the query's snapshot contains from below, which is what a
+            // cached result must record to serve session reads safely. On a primary it is the insert position, the
+            // same measure as a write's token (a commit whose record ends at or before it had completed when its
+            // token was read, up to the instant between the commit record's insert and its becoming visible).
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SnapshotLsnSql));
             var query = new NpgsqlBatchCommand(statement.Sql);
             query.Parameters.AddRange(statement.CloneParameters());

@@ -1,0 +1,222 @@
+using System.Net;
+using DataTier.Core.Caching;
+using DataTier.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataTier.IntegrationTests.Caching;
+
+[Collection(ClusterCollection.Name)]
+public sealed class CacheBehaviourTests(ClusterFixture fixture)
+{
+    private static object Read(string team, string? token = null, string consistency = "eventual") => new
+    {
+        shardKey = team,
+        sql = "select user_id, email from users where team_id = @t order by user_id",
+        @params = new { t = team },
+        consistency,
+        token,
+    };
+
+    private static object Insert(string team, int user) => new
+    {
+        shardKey = team,
+        sql = "insert into users (team_id, user_id, email) values (@t, @u, @e)",
+        @params = new { t = team, u = user, e = $"{user}@example.com" },
+    };
+
+    [Fact]
+    public async Task A_repeated_read_is_served_from_cache_and_a_write_to_its_table_invalidates_it()
+    {
+        await using var server = await DataTierServer.StartAsync(fixture);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        string team = fixture.KeyOnShard("s1", "cache");
+        await Api.OkAsync(app, "/v1/execute", Insert(team, 1));
+
+        var first = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.NotEqual("cache", (string?)first["servedBy"]);
+        var second = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.Equal("cache", (string?)second["servedBy"]);
+        Assert.Equal("l1", (string?)second["cache"]!["layer"]);
+        Assert.Equal(1, (int)second["rowCount"]!);
+
+        await Api.OkAsync(app, "/v1/execute", Insert(team, 2));
+        var third = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.NotEqual("cache", (string?)third["servedBy"]);
+        Assert.Equal(2, (int)third["rowCount"]!);
+        var fourth = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.Equal("cache", (string?)fourth["servedBy"]);
+        Assert.Equal(2, (int)fourth["rowCount"]!);
+    }
+
+    [Fact]
+    public async Task A_write_through_one_instance_is_never_followed_by_a_stale_read_through_another()
+    {
+        await using var a = await DataTierServer.StartAsync(fixture);
+        await using var b = await DataTierServer.StartAsync(fixture);
+        using var writer = a.CreateClient(fixture.Manifest.Keys.App);
+        using var reader = b.CreateClient(fixture.Manifest.Keys.App);
+        string team = fixture.KeyOnShard("s2", "two-instances");
+        int stale = 0;
+        for (int i = 1; i <= 100; i++)
+        {
+            var warm = await Api.OkAsync(reader, "/v1/query", Read(team));
+            Assert.Equal(i - 1, (int)warm["rowCount"]!);
+            await Api.OkAsync(writer, "/v1/execute", Insert(team, i));
+            var after = await Api.OkAsync(reader, "/v1/query", Read(team));
+            if ((int)after["rowCount"]! != i)
+            {
+                stale++;
+            }
+        }
+
+        Assert.Equal(0, stale);
+    }
+
+    [Fact]
+    public async Task A_session_read_with_a_fresh_token_never_gets_a_cached_pre_write_result()
+    {
+        // Writes go behind the cache's back (straight to the primary is not possible for a token), so use two
+        // instances: the reader's cache holds the old result, the write and its token come from the other.
+        await using var a = await DataTierServer.StartAsync(fixture);
+        await using var b = await DataTierServer.StartAsync(fixture);
+        using var writer = a.CreateClient(fixture.Manifest.Keys.App);
+        using var reader = b.CreateClient(fixture.Manifest.Keys.App);
+        string team = fixture.KeyOnShard("s1", "session-cache");
+        for (int i = 1; i <= 50; i++)
+        {
+            await Api.OkAsync(reader, "/v1/query", Read(team));
+            await Api.OkAsync(reader, "/v1/query", Read(team));
+            var written = await Api.OkAsync(writer, "/v1/execute", Insert(team, i));
+            var session = await Api.OkAsync(reader, "/v1/query", Read(team, (string)written["token"]!, "session"));
+            Assert.Equal(i, (int)session["rowCount"]!);
+        }
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_identical_misses_run_the_query_once()
+    {
+        await using var server = await DataTierServer.StartAsync(fixture);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        string marker = "c_" + Guid.NewGuid().ToString("N")[..12];
+        string sql = $"select count(*) as {marker} from activity_logs where team_id = @t and action = @a";
+        // Teach DataTier the statement's shape (its plan profile) with other values first.
+        await Api.OkAsync(app, "/v1/query", new { shardKey = "team-1", sql, @params = new { t = "team-1", a = "agent.run" } });
+        long before = await CallsAsync(marker);
+
+        using var gate = new SemaphoreSlim(0);
+        var requests = Enumerable.Range(0, 200).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            return await Api.PostAsync(app, "/v1/query", new { shardKey = "team-2", sql, @params = new { t = "team-2", a = "user.login" } });
+        }).ToList();
+        gate.Release(200);
+        var answers = await Task.WhenAll(requests);
+        Assert.All(answers, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Single(answers.Select(r => r.Body!["rows"]!.ToJsonString()).Distinct());
+        Assert.Equal(1, await CallsAsync(marker) - before);
+    }
+
+    [Fact]
+    public async Task Stats_count_what_the_requests_did()
+    {
+        await using var server = await DataTierServer.StartAsync(fixture);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        string team = fixture.KeyOnShard("s2", "stats");
+        await Api.OkAsync(app, "/v1/execute", Insert(team, 1));
+        for (int i = 0; i < 4; i++)
+        {
+            await Api.OkAsync(app, "/v1/query", Read(team));
+        }
+
+        await Api.OkAsync(app, "/v1/query", new { shardKey = team, sql = "select 1 as x from users where team_id = @t", @params = new { t = team }, consistency = "strong" });
+        var (status, stats) = await Api.GetAsync(admin, "/admin/cache/stats");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(3, (long)stats!["l1"]!["hits"]!);
+        Assert.Equal(1, (long)stats["l1"]!["misses"]!);
+        Assert.Equal(0, (long)stats["l2"]!["hits"]!);
+        Assert.Equal(1, (long)stats["l2"]!["misses"]!);
+        Assert.Equal(1, (long)stats["fills"]!);
+        Assert.Equal(1, (long)stats["bypasses"]!);
+        Assert.Equal(1, (long)stats["invalidations"]!);
+        Assert.Equal(0.75, (double)stats["hitRate"]!, 3);
+        Assert.Equal(3, (long)stats["tables"]!["users"]!["hits"]!);
+        Assert.Equal(1, (long)stats["tables"]!["users"]!["misses"]!);
+        Assert.Equal(1, (long)stats["entries"]!);
+        Assert.True((long)stats["bytes"]! > 0);
+    }
+
+    [Fact]
+    public async Task Redis_going_away_fails_no_request_and_l2_hits_resume_after_it_returns()
+    {
+        await using var a = await DataTierServer.StartAsync(fixture);
+        await using var b = await DataTierServer.StartAsync(fixture);
+        using var appA = a.CreateClient(fixture.Manifest.Keys.App);
+        using var appB = b.CreateClient(fixture.Manifest.Keys.App);
+        string team = fixture.KeyOnShard("s1", "redis-down");
+        int failures = 0;
+        try
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                if (i == 50)
+                {
+                    await fixture.Cluster.StopRedisAsync();
+                }
+
+                if (i == 200)
+                {
+                    await fixture.Cluster.StartRedisAsync();
+                }
+
+                var client = i % 2 == 0 ? appA : appB;
+                var request = i % 10 == 0 ? Insert(team, i) : Read(team);
+                var (status, _) = await Api.PostAsync(client, i % 10 == 0 ? "/v1/execute" : "/v1/query", request);
+                if (status != HttpStatusCode.OK)
+                {
+                    failures++;
+                }
+            }
+        }
+        finally
+        {
+            if (!fixture.Cluster.IsRedisRunning)
+            {
+                await fixture.Cluster.StartRedisAsync();
+            }
+        }
+
+        Assert.Equal(0, failures);
+
+        // Once both instances are reconnected, what A caches B finds in L2.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!(a.Services.GetRequiredService<RedisConnection>().IsAvailable && b.Services.GetRequiredService<RedisConnection>().IsAvailable) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        string? layer = null;
+        for (int attempt = 0; attempt < 20 && layer != "l2"; attempt++)
+        {
+            var query = new { shardKey = team, sql = $"select count(*) as n{attempt} from users where team_id = @t", @params = new { t = team } };
+            await Api.OkAsync(appA, "/v1/query", query);
+            var fromB = await Api.OkAsync(appB, "/v1/query", query);
+            layer = (string?)fromB["cache"]?["layer"];
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("l2", layer);
+    }
+
+    private async Task<long> CallsAsync(string marker)
+    {
+        long calls = 0;
+        foreach (var node in fixture.Cluster.Nodes.Where(n => n.ShardId is not null))
+        {
+            calls += await Db.ScalarAsync<long>(node.AdminConnectionString,
+                "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like @q and query not ilike 'explain%'", ("q", $"%{marker}%"));
+        }
+
+        return calls;
+    }
+}
