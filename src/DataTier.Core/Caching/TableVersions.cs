@@ -7,8 +7,10 @@ namespace DataTier.Core.Caching;
 
 /// <summary>
 /// Per (shard, table) versions that are part of every cache key, so a result cached before a write can never be
-/// read after it. Each instance keeps the versions in memory; a write bumps the version in Redis and publishes the
-/// change in one atomic script, and every instance applies what it hears. Without Redis the versions are local.
+/// read after it. A write bumps the version in Redis (and publishes it) in one atomic script; a read takes the
+/// version Redis holds when the read arrives, so a write through any instance that completed before a read is never
+/// missed (pub/sub alone would leave a window in which another instance still serves its old L1 entry). Without
+/// Redis the versions are local, and L1's short TTL bounds what another instance's writes can leave stale.
 /// </summary>
 public sealed partial class TableVersions : IDisposable
 {
@@ -36,7 +38,7 @@ public sealed partial class TableVersions : IDisposable
         """;
 
     private readonly ConcurrentDictionary<(string Shard, string Table), TableVersion> _local = new();
-    private readonly ConcurrentDictionary<(string Shard, string Table), bool> _synced = new();
+    private readonly ConcurrentDictionary<(string Shard, string Table), Fetch> _fetches = new();
     private readonly RedisConnection _redis;
     private readonly CacheMetrics _metrics;
     private readonly CacheStats _stats;
@@ -63,22 +65,28 @@ public sealed partial class TableVersions : IDisposable
     /// <summary>Raised when a table's version changes (locally or from another instance).</summary>
     public event Action<string, string>? Changed;
 
-    /// <summary>The version of a table on a shard, fetched from Redis the first time this instance needs it.</summary>
+    /// <summary>
+    /// The version of a table on a shard as Redis holds it now: every write that completed before this call is
+    /// reflected, whichever instance made it. Concurrent callers share one Redis read, as long as it started after
+    /// they arrived, so a burst of cache hits costs a handful of round trips, not one each. Without Redis, the
+    /// local versions (this instance's writes and what it heard) are used, and L1's short TTL bounds the rest.
+    /// </summary>
     public async ValueTask<TableVersion> GetAsync(string shard, string table)
     {
         var key = (shard, table);
-        if (_synced.ContainsKey(key) || _redis.Database is not { } db)
+        if (_redis.Database is not { } db)
         {
             return _local.GetValueOrDefault(key);
         }
 
+        long arrival = System.Diagnostics.Stopwatch.GetTimestamp();
+        var fetch = _fetches.TryGetValue(key, out var current) && current.Started >= arrival
+            ? current
+            : StartFetch(key, db);
         try
         {
-            var values = await db.HashGetAsync(RedisKey(shard, table), ["v", "l"]).ConfigureAwait(false);
-            var remote = new TableVersion(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (ulong)(long)values[1] : 0);
-            var merged = _local.AddOrUpdate(key, remote, (_, current) => current.Max(remote));
-            _synced[key] = true;
-            return merged;
+            var remote = await fetch.Task.ConfigureAwait(false);
+            return _local.AddOrUpdate(key, remote, (_, local) => local.Max(remote));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -88,6 +96,21 @@ public sealed partial class TableVersions : IDisposable
             return _local.GetValueOrDefault(key);
         }
     }
+
+    private Fetch StartFetch((string Shard, string Table) key, IDatabase db)
+    {
+        var fetch = new Fetch(System.Diagnostics.Stopwatch.GetTimestamp(), ReadAsync(db, key));
+        _fetches[key] = fetch;
+        return fetch;
+    }
+
+    private async Task<TableVersion> ReadAsync(IDatabase db, (string Shard, string Table) key)
+    {
+        var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
+        return new TableVersion(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (ulong)(long)values[1] : 0);
+    }
+
+    private sealed record Fetch(long Started, Task<TableVersion> Task);
 
     /// <summary>Records a committed write to tables of a shard, here and (through Redis) in every instance.</summary>
     public async Task BumpAsync(string shard, IEnumerable<string> tables, ulong commitLsn)
@@ -105,7 +128,6 @@ public sealed partial class TableVersions : IDisposable
                     var remote = (long)await db.ScriptEvaluateAsync(BumpScript, [RedisKey(shard, table)],
                         [(long)commitLsn, _channel.ToString(), shard + "\t" + table]).ConfigureAwait(false);
                     _local.AddOrUpdate(key, new TableVersion(remote, commitLsn), (_, v) => v.Max(new TableVersion(remote, commitLsn)));
-                    _synced[key] = true;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {

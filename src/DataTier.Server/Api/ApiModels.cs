@@ -33,3 +33,29 @@ public sealed class CacheInvalidateRequest
 
 /// <summary>What was invalidated.</summary>
 public sealed record CacheInvalidateResult(string Scope, string? Target);
+
+/// <summary>POST /admin/cache/warmup.</summary>
+public sealed class CacheWarmupRequest
+{
+    /// <summary>Reads to run and cache.</summary>
+    public List<StatementToWarm>? Statements { get; set; }
+}
+
+/// <summary>One read to warm.</summary>
+public sealed class StatementToWarm
+{
+    /// <summary>The shard key.</summary>
+    public string? ShardKey { get; set; }
+
+    /// <summary>One SELECT.</summary>
+    public string? Sql { get; set; }
+
+    /// <summary>Parameter values by name.</summary>
+    public System.Text.Json.JsonElement Params { get; set; }
+}
+
+/// <summary>What one warmed read cached.</summary>
+public sealed record CacheWarmupResult(string Shard, string Fingerprint, int RowCount);
+
+/// <summary>The warmup's outcome.</summary>
+public sealed record CacheWarmupResponse(int Warmed, IReadOnlyList<CacheWarmupResult> Statements);

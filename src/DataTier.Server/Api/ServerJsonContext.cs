@@ -9,6 +9,8 @@ namespace DataTier.Server.Api;
 [JsonSerializable(typeof(Core.Caching.CacheStatsSnapshot))]
 [JsonSerializable(typeof(CacheInvalidateRequest))]
 [JsonSerializable(typeof(CacheInvalidateResult))]
+[JsonSerializable(typeof(CacheWarmupRequest))]
+[JsonSerializable(typeof(CacheWarmupResponse))]
 [JsonSerializable(typeof(QueryRequest))]
 [JsonSerializable(typeof(ExecuteRequest))]
 [JsonSerializable(typeof(TransactionRequest))]

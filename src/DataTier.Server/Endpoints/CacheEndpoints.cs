@@ -67,5 +67,47 @@ public static class CacheEndpoints
 
             throw ProblemException.InvalidRequest("Name a 'table' (and optionally a 'shard'), a 'key', or set 'all': true.");
         });
+        cache.MapPost("/warmup", static async (HttpContext http, CachedReader reader, Core.Execution.StatementPreparer preparer, Core.Execution.DataService data) =>
+        {
+            CacheWarmupRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync(http.Request.Body, ServerJsonContext.Default.CacheWarmupRequest, http.RequestAborted);
+            }
+            catch (JsonException)
+            {
+                throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "Send {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.");
+            }
+
+            if (request?.Statements is not { Count: > 0 } statements)
+            {
+                throw ProblemException.InvalidRequest("'statements' must list at least one {shardKey, sql, params} to run and cache.");
+            }
+
+            if (statements.Count > 1000)
+            {
+                throw ProblemException.InvalidRequest($"'statements' has {statements.Count} entries; at most 1000 are allowed per call.");
+            }
+
+            // Validate everything before running anything.
+            var prepared = statements.Select((s, i) =>
+            {
+                if (s is null || string.IsNullOrEmpty(s.ShardKey))
+                {
+                    throw ProblemException.InvalidRequest($"statements[{i}].shardKey is required.");
+                }
+
+                return (s.ShardKey, Statement: preparer.Prepare(s.Sql, s.Params, Core.Execution.StatementPurpose.Read, $"statements[{i}].sql"));
+            }).ToList();
+            var results = new List<CacheWarmupResult>(prepared.Count);
+            foreach (var (shardKey, statement) in prepared)
+            {
+                var answer = await reader.QueryAsync(shardKey, statement, Core.Consistency.ConsistencyLevel.Eventual, null,
+                    data.Options.DefaultMaxRows, data.Options.DefaultTimeoutMs, CacheMode.Refresh, http.RequestAborted);
+                results.Add(new CacheWarmupResult(answer.ShardId, statement.Fingerprint, answer.RowCount));
+            }
+
+            return TypedResults.Ok(new CacheWarmupResponse(results.Count, results));
+        });
     }
 }

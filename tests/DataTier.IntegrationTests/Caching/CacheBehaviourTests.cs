@@ -208,6 +208,26 @@ public sealed class CacheBehaviourTests(ClusterFixture fixture)
         Assert.Equal("l2", layer);
     }
 
+    [Fact]
+    public async Task Warmup_caches_the_given_reads_and_invalidate_drops_a_table()
+    {
+        await using var server = await DataTierServer.StartAsync(fixture);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        string team = fixture.KeyOnShard("s1", "warm");
+        var warm = await Api.OkAsync(admin, "/admin/cache/warmup", new { statements = new[] { new { shardKey = team, sql = "select user_id, email from users where team_id = @t order by user_id", @params = new { t = team } } } });
+        Assert.Equal(1, (int)warm["warmed"]!);
+        var first = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.Equal("cache", (string?)first["servedBy"]);
+
+        await Api.OkAsync(admin, "/admin/cache/invalidate", new { shard = "s1", table = "users" });
+        var afterInvalidate = await Api.OkAsync(app, "/v1/query", Read(team));
+        Assert.NotEqual("cache", (string?)afterInvalidate["servedBy"]);
+
+        Api.AssertProblem(await Api.PostAsync(admin, "/admin/cache/warmup", new { statements = new[] { new { shardKey = team, sql = "delete from users" } } }), HttpStatusCode.BadRequest, "write-in-read");
+        Api.AssertProblem(await Api.PostAsync(app, "/admin/cache/warmup", new { statements = Array.Empty<object>() }), HttpStatusCode.Forbidden, "forbidden");
+    }
+
     private async Task<long> CallsAsync(string marker)
     {
         long calls = 0;
