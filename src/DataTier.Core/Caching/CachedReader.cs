@@ -27,11 +27,13 @@ public sealed partial class CachedReader
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CachedReader> _logger;
+    private readonly Diagnostics.QueryDigest _digest;
     private readonly ConcurrentDictionary<string, Task<Filled>> _inflight = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reader.</summary>
-    public CachedReader(DataService data, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger)
+    public CachedReader(DataService data, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest)
     {
+        _digest = digest;
         _data = data;
         _cache = cache;
         _versions = versions;
@@ -84,6 +86,7 @@ public sealed partial class CachedReader
                 _stats.Served(profile.Tables, statement.Fingerprint, hit: true);
                 MaybeRefreshAhead(key, entry, shard, statement, required, maxRows, timeoutMs, profile);
                 var now = _time.GetUtcNow();
+                _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, Diagnostics.DigestRole.Cache, Stopwatch.GetElapsedTime(started).TotalMilliseconds, entry.RowCount, error: false, cacheHit: true);
                 return new ReadAnswer(entry.RowsJson, entry.RowCount, entry.Truncated, entry.ShardId, "cache", null,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                     new CacheHitInfo(layer, (now - entry.CreatedAt).TotalMilliseconds, entry.Ttl.TotalSeconds, entry.Complexity));

@@ -37,6 +37,12 @@ public static class DataTierServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
 
+        services.AddOptionsWithValidateOnStart<Diagnostics.DigestOptions>().Bind(configuration.GetSection(Diagnostics.DigestOptions.SectionName));
+        services.TryAddSingleton<Diagnostics.DataTierMetrics>();
+        services.TryAddSingleton<Diagnostics.QueryDigest>();
+        services.TryAddSingleton<Diagnostics.DatabaseInspector>();
+        services.TryAddSingleton<Diagnostics.PerformanceSampler>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Diagnostics.PerformanceSampler>());
         services.TryAddSingleton<ITopologyProvider, ConfiguredTopologyProvider>();
         services.TryAddSingleton<NodeDataSources>();
         services.TryAddSingleton<NodeHealthMonitor>();

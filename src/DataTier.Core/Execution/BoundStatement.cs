@@ -6,7 +6,8 @@ namespace DataTier.Core.Execution;
 /// <param name="Sql">SQL with $1..$n placeholders.</param>
 /// <param name="Parameters">Values for $1..$n in order.</param>
 /// <param name="Fingerprint">Normalised text identifying the statement's shape.</param>
-public sealed record BoundStatement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, string Fingerprint)
+/// <param name="FingerprintId">Stable 64-bit id of <paramref name="Fingerprint"/>.</param>
+public sealed record BoundStatement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, string Fingerprint, ulong FingerprintId = 0)
 {
     /// <summary>Fresh parameter objects: an NpgsqlParameter belongs to one command at a time.</summary>
     public NpgsqlParameter[] CloneParameters()

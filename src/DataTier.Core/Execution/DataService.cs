@@ -1,6 +1,7 @@
 using System.Data;
 using System.Diagnostics;
 using DataTier.Core.Consistency;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
 using DataTier.Core.Health;
 using DataTier.Core.Routing;
@@ -23,10 +24,14 @@ public sealed partial class DataService
     private readonly DataApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DataService> _logger;
+    private readonly QueryDigest _digest;
+    private readonly DataTierMetrics _metrics;
 
     /// <summary>Creates the service.</summary>
-    public DataService(ITopologyProvider topology, ReadRouter router, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, TimeProvider time, ILogger<DataService> logger)
+    public DataService(ITopologyProvider topology, ReadRouter router, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, TimeProvider time, ILogger<DataService> logger, QueryDigest digest, DataTierMetrics metrics)
     {
+        _digest = digest;
+        _metrics = metrics;
         _topology = topology;
         _router = router;
         _executor = executor;
@@ -51,11 +56,45 @@ public sealed partial class DataService
 
     /// <summary>Runs one write statement on the key's shard primary.</summary>
     public Task<CommittedWrite> ExecuteAsync(string shardKey, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        _executor.WriteAsync(ShardFor(shardKey), [statement], IsolationLevel.ReadCommitted, maxRows, timeoutMs, cancellationToken);
+        WriteAsync(ShardFor(shardKey), [statement], IsolationLevel.ReadCommitted, maxRows, timeoutMs, cancellationToken);
 
     /// <summary>Runs statements in one transaction on the key's shard primary.</summary>
     public Task<CommittedWrite> TransactionAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        _executor.WriteAsync(ShardFor(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken);
+        WriteAsync(ShardFor(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken);
+
+    private async Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var write = await _executor.WriteAsync(shard, statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _metrics.QueryDuration.WithLabels(shard.Id, "primary", "write").Observe(elapsed / 1000);
+            // A transaction's time is shared evenly among its statements: the digest counts calls per shape.
+            for (int i = 0; i < statements.Count; i++)
+            {
+                _digest.Record(statements[i].FingerprintId, statements[i].Fingerprint, statements[i].Sql, shard.Id, DigestRole.Primary, elapsed / statements.Count, write.Results[i].RowsAffected, error: false);
+            }
+
+            return write;
+        }
+        catch (DataTierException ex)
+        {
+            _metrics.QueryErrors.WithLabels(shard.Id, DataTierMetrics.ErrorClass(ex)).Inc();
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            foreach (var statement in statements)
+            {
+                _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, DigestRole.Primary, elapsed / statements.Count, 0, error: true);
+            }
+
+            if (ex.Kind == DataTierErrorKind.ShardUnavailable)
+            {
+                _health.ReportConnectionFailure(shard.Primary, ex.InnerException ?? ex);
+            }
+
+            throw;
+        }
+    }
 
     /// <summary>A token that records a committed write on top of what the session had.</summary>
     public SessionToken Record(SessionToken? previous, CommittedWrite write) =>
@@ -142,13 +181,26 @@ public sealed partial class DataService
     private async Task<QueryResult> ReadNodeAsync(ReadTarget target, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
         using var lease = _router.Outstanding.Begin(target.Node.Id);
+        long started = Stopwatch.GetTimestamp();
+        var role = target.Node.Role == NodeRole.Primary ? DigestRole.Primary : DigestRole.Replica;
+        string roleLabel = target.Node.Role == NodeRole.Primary ? "primary" : "replica";
         try
         {
-            return await _executor.ReadAsync(target.Node, statement, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            var result = await _executor.ReadAsync(target.Node, statement, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _metrics.QueryDuration.WithLabels(target.Node.ShardId, roleLabel, "read").Observe(elapsed / 1000);
+            _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, target.Node.ShardId, role, elapsed, result.Rows.Count, error: false);
+            return result;
         }
-        catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Primary)
+        catch (DataTierException ex)
         {
-            _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
+            _metrics.QueryErrors.WithLabels(target.Node.ShardId, DataTierMetrics.ErrorClass(ex)).Inc();
+            _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, target.Node.ShardId, role, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, error: true);
+            if (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Primary)
+            {
+                _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
+            }
+
             throw;
         }
     }

@@ -40,7 +40,7 @@ public sealed class StatementPreparer
 
             CheckKind(parsed, purpose, field);
             var bound = SqlParameterBinder.Bind(parsed, parameters);
-            return new BoundStatement(parsed.PositionalSql, bound, parsed.Fingerprint);
+            return new BoundStatement(parsed.PositionalSql, bound, parsed.Fingerprint, parsed.FingerprintId);
         }
         catch (SqlRejectedException ex)
         {

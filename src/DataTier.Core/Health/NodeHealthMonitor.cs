@@ -31,11 +31,13 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     private readonly HealthOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<NodeHealthMonitor> _logger;
+    private readonly Diagnostics.DataTierMetrics _metrics;
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the monitor.</summary>
-    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger)
+    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger, Diagnostics.DataTierMetrics metrics)
     {
+        _metrics = metrics;
         _topology = topology;
         _dataSources = dataSources;
         _options = options.Value;
@@ -97,6 +99,15 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             }
 
             _health[nodes[i].Id] = result;
+            var node = nodes[i];
+            _metrics.NodeUp.WithLabels(node.Id, node.ShardId, node.Role == NodeRole.Primary ? "primary" : "replica").Set(result.Reachable ? 1 : 0);
+            _metrics.PoolInUse.WithLabels(node.Id).Set(_dataSources.InUse(node.Id));
+            _metrics.PoolMax.WithLabels(node.Id).Set(_dataSources.Options.MaxPoolSize);
+            if (node.Role == NodeRole.Replica && result.Reachable)
+            {
+                _metrics.ReplicaLagSeconds.WithLabels(node.Id).Set(result.LagSeconds);
+                _metrics.ReplicaLagBytes.WithLabels(node.Id).Set(result.LagBytes);
+            }
         }
 
         _firstRound.TrySetResult();

@@ -59,3 +59,29 @@ public sealed record CacheWarmupResult(string Shard, string Fingerprint, int Row
 
 /// <summary>The warmup's outcome.</summary>
 public sealed record CacheWarmupResponse(int Warmed, IReadOnlyList<CacheWarmupResult> Statements);
+
+/// <summary>GET /admin/db/slow-queries.</summary>
+public sealed record SlowQueriesView(string Sort, double SlowThresholdMs, int DigestFingerprints, long DigestEvicted, IReadOnlyList<Core.Diagnostics.SlowQueryEntry> Statements);
+
+/// <summary>GET /admin/db/performance.</summary>
+public sealed record PerformanceView(DateTimeOffset At, IReadOnlyList<ShardPerformance> Shards, DataTierPerformance DataTier);
+
+/// <summary>One shard's nodes.</summary>
+public sealed record ShardPerformance(string Id, IReadOnlyList<NodePerformance> Nodes);
+
+/// <summary>One node: rates from the sampler, replication lag, pool usage and findings.</summary>
+public sealed record NodePerformance(
+    string Id,
+    string Role,
+    bool Reachable,
+    string? Error,
+    Core.Diagnostics.NodeRates? Rates,
+    IReadOnlyList<Core.Diagnostics.NodeRates>? History,
+    double? LagSeconds,
+    long? LagBytes,
+    int PoolInUse,
+    int PoolMax,
+    Core.Diagnostics.NodeFindings? Findings);
+
+/// <summary>DataTier's own figures.</summary>
+public sealed record DataTierPerformance(long Statements, double CacheHitRate, double L1HitRate, double L2HitRate, int DigestFingerprints);

@@ -60,6 +60,15 @@ public static class DataTierHost
             .AddPolicy(Scopes.DataRead, p => p.RequireClaim(Scopes.ClaimType, Scopes.DataRead))
             .AddPolicy(Scopes.DataWrite, p => p.RequireClaim(Scopes.ClaimType, Scopes.DataWrite))
             .AddPolicy(Scopes.Admin, p => p.RequireClaim(Scopes.ClaimType, Scopes.Admin));
+        var health = services.AddHealthChecks()
+            .AddCheck<Health.NodesHealthCheck>("nodes")
+            .AddCheck<Health.RedisHealthCheck>("redis");
+        if (configuration["DataTier:Catalog:ConnectionString"] is { Length: > 0 } catalog)
+        {
+            // The maintained Npgsql check, bounded: the catalog must answer a trivial query within 2 s.
+            health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2));
+        }
+
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.ServerJsonContext.Default));
@@ -88,6 +97,17 @@ public static class DataTierHost
         TopologyEndpoints.Map(app);
         DataEndpoints.Map(app);
         CacheEndpoints.Map(app);
+        DbEndpoints.Map(app);
+        app.MapHealthChecks("/health/detailed", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResponseWriter = Health.HealthReportWriter.WriteAsync,
+            ResultStatusCodes =
+            {
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = 200,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 200,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = 503,
+            },
+        });
         app.MapMetrics("/metrics");
     }
 }

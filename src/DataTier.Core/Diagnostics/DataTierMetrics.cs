@@ -1,0 +1,47 @@
+using Prometheus;
+
+namespace DataTier.Core.Diagnostics;
+
+/// <summary>
+/// DataTier's Prometheus metrics. Labels are bounded: shard and node ids, roles, SQLSTATE classes; never SQL text,
+/// keys or parameter values.
+/// </summary>
+public sealed class DataTierMetrics
+{
+    /// <summary>Statement duration per shard, role and kind.</summary>
+    public Histogram QueryDuration { get; } = Metrics.CreateHistogram("datatier_query_duration_seconds", "Statement execution time on a node, including the round trip.",
+        new HistogramConfiguration { LabelNames = ["shard", "role", "kind"], Buckets = Histogram.ExponentialBuckets(0.0002, 2, 16) });
+
+    /// <summary>Failed statements per shard and SQLSTATE class (or conn/timeout).</summary>
+    public Counter QueryErrors { get; } = Metrics.CreateCounter("datatier_query_errors_total", "Failed statements by shard and SQLSTATE class.", "shard", "sqlstate_class");
+
+    /// <summary>Connections in use per node.</summary>
+    public Gauge PoolInUse { get; } = Metrics.CreateGauge("datatier_pool_connections_in_use", "Pooled connections in use per node.", "node");
+
+    /// <summary>Pool size per node.</summary>
+    public Gauge PoolMax { get; } = Metrics.CreateGauge("datatier_pool_connections_max", "Maximum pooled connections per node.", "node");
+
+    /// <summary>Replica lag in seconds.</summary>
+    public Gauge ReplicaLagSeconds { get; } = Metrics.CreateGauge("datatier_replica_lag_seconds", "Replication lag of a replica in seconds.", "node");
+
+    /// <summary>Replica lag in bytes.</summary>
+    public Gauge ReplicaLagBytes { get; } = Metrics.CreateGauge("datatier_replica_lag_bytes", "Replication lag of a replica in bytes of WAL.", "node");
+
+    /// <summary>Node reachability.</summary>
+    public Gauge NodeUp { get; } = Metrics.CreateGauge("datatier_node_up", "1 when the node answered its last probe.", "node", "shard", "role");
+
+    /// <summary>Fingerprints held by the digest.</summary>
+    public Gauge DigestFingerprints { get; } = Metrics.CreateGauge("datatier_digest_fingerprints", "Statement fingerprints held by the query digest.");
+
+    /// <summary>Fingerprints dropped by the digest for capacity.</summary>
+    public Counter DigestEvictions { get; } = Metrics.CreateCounter("datatier_digest_evictions_total", "Fingerprints dropped from the query digest (least recently used).");
+
+    /// <summary>The SQLSTATE class label of a failure.</summary>
+    public static string ErrorClass(Errors.DataTierException error) => error switch
+    {
+        { SqlState: { Length: >= 2 } state } => state[..2],
+        { Kind: Errors.DataTierErrorKind.Timeout } => "timeout",
+        { Kind: Errors.DataTierErrorKind.PoolExhausted } => "pool",
+        _ => "conn",
+    };
+}
