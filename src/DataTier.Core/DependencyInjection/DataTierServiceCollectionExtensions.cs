@@ -45,6 +45,7 @@ public static class DataTierServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<Diagnostics.PerformanceSampler>());
         services.TryAddSingleton<ITopologyProvider, ConfiguredTopologyProvider>();
         services.TryAddSingleton<NodeDataSources>();
+        services.TryAddSingleton<NodeCircuitBreakers>();
         services.TryAddSingleton<NodeHealthMonitor>();
         services.AddHostedService(static sp => sp.GetRequiredService<NodeHealthMonitor>());
         services.TryAddSingleton<OutstandingRequests>();

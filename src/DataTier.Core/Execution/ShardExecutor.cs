@@ -23,12 +23,27 @@ public sealed class ShardExecutor
         "select (case when pg_is_in_recovery() then coalesce(pg_last_wal_replay_lsn(), '0/0') else pg_current_wal_insert_lsn() end - '0/0'::pg_lsn)::int8";
 
     private readonly NodeDataSources _dataSources;
+    private readonly NodeCircuitBreakers _breakers;
 
     /// <summary>Creates the executor.</summary>
-    public ShardExecutor(NodeDataSources dataSources) => _dataSources = dataSources;
+    public ShardExecutor(NodeDataSources dataSources, NodeCircuitBreakers breakers)
+    {
+        _dataSources = dataSources;
+        _breakers = breakers;
+    }
+
+    /// <summary>Runs a read on a node through its circuit breaker.</summary>
+    public Task<QueryResult> ReadAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
+        _breakers.ExecuteAsync(node, static (s, ct) => new ValueTask<QueryResult>(s.self.ReadCoreAsync(s.node, s.statement, s.maxRows, s.timeoutMs, ct)),
+            (self: this, node, statement, maxRows, timeoutMs), cancellationToken).AsTask();
+
+    /// <summary>Runs statements in one transaction on the shard's primary through its circuit breaker.</summary>
+    public Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
+        _breakers.ExecuteAsync(shard.Primary, static (s, ct) => new ValueTask<CommittedWrite>(s.self.WriteCoreAsync(s.shard, s.statements, s.isolation, s.maxRows, s.timeoutMs, ct)),
+            (self: this, shard, statements, isolation, maxRows, timeoutMs), cancellationToken).AsTask();
 
     /// <summary>Runs a read on a node in a READ ONLY transaction, in one round trip.</summary>
-    public async Task<QueryResult> ReadAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    private async Task<QueryResult> ReadCoreAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeoutMs + ClientGraceMs);
@@ -80,7 +95,7 @@ public sealed class ShardExecutor
     /// Runs statements in one transaction on the shard's primary, all or nothing, and returns their results with
     /// the LSN the commit reached.
     /// </summary>
-    public async Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    private async Task<CommittedWrite> WriteCoreAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeoutMs + ClientGraceMs);

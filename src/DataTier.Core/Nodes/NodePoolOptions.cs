@@ -18,6 +18,12 @@ public sealed class NodePoolOptions
     /// <summary>TCP connect timeout (ms).</summary>
     public int ConnectTimeoutMs { get; set; } = 3000;
 
+    /// <summary>Failed attempts (within 10 s, at least half of all) that open a node's circuit.</summary>
+    public int CircuitMinimumThroughput { get; set; } = 3;
+
+    /// <summary>How long an open circuit refuses requests before letting one through (ms).</summary>
+    public int CircuitBreakMs { get; set; } = 1000;
+
     /// <summary>Connections left to operators on every server: max pool size must stay below max_connections minus this.</summary>
     public int ReservedConnections { get; set; } = 10;
 }

@@ -29,6 +29,16 @@ public sealed class NodePoolOptionsValidator : IValidateOptions<NodePoolOptions>
             errors.Add($"DataTier:Pool:ConnectTimeoutMs is {options.ConnectTimeoutMs}; it must be between 100 and 600000.");
         }
 
+        if (options.CircuitMinimumThroughput < 2)
+        {
+            errors.Add($"DataTier:Pool:CircuitMinimumThroughput is {options.CircuitMinimumThroughput}; it must be at least 2.");
+        }
+
+        if (options.CircuitBreakMs < 500)
+        {
+            errors.Add($"DataTier:Pool:CircuitBreakMs is {options.CircuitBreakMs}; it must be at least 500 (Polly's minimum break).");
+        }
+
         if (options.ReservedConnections < 0)
         {
             errors.Add($"DataTier:Pool:ReservedConnections is {options.ReservedConnections}; it must be 0 or more.");

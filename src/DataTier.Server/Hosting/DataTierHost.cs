@@ -2,6 +2,7 @@ using DataTier.Core.DependencyInjection;
 using DataTier.Server.Auth;
 using DataTier.Server.Endpoints;
 using DataTier.Server.Problems;
+using DataTier.Server.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -69,6 +70,7 @@ public static class DataTierHost
             health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2));
         }
 
+        services.AddDataTierRateLimiting(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.ServerJsonContext.Default));
@@ -91,6 +93,7 @@ public static class DataTierHost
         });
         app.UseHttpMetrics();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         HealthEndpoints.Map(app);

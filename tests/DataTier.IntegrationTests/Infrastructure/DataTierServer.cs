@@ -18,10 +18,11 @@ public sealed class DataTierServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private DataTierServer(WebApplication app, Uri baseAddress)
+    private DataTierServer(WebApplication app, Uri baseAddress, CapturingLoggerProvider logs)
     {
         _app = app;
         BaseAddress = baseAddress;
+        Logs = logs;
     }
 
     /// <summary>Where the server listens.</summary>
@@ -30,26 +31,42 @@ public sealed class DataTierServer : IAsyncDisposable
     /// <summary>The server's services.</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server; <paramref name="overrides"/> replace configuration keys (e.g. <c>DataTier:Health:ProbeIntervalMs</c>).</summary>
-    public static async Task<DataTierServer> StartAsync(ClusterFixture fixture, IDictionary<string, string?>? overrides = null, bool waitForProbe = true)
+    /// <summary>Every log line the server wrote.</summary>
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>
+    /// Starts a server; <paramref name="overrides"/> replace configuration keys (e.g. <c>DataTier:Health:ProbeIntervalMs</c>).
+    /// With <paramref name="configFile"/> the API keys come from that file (<c>--config</c>, reloaded on change) instead.
+    /// </summary>
+    public static async Task<DataTierServer> StartAsync(ClusterFixture fixture, IDictionary<string, string?>? overrides = null, bool waitForProbe = true, string? configFile = null)
     {
         var values = new Dictionary<string, string?>(LocalCluster.CreateServerConfigValues(fixture.Manifest))
         {
             ["DataTier:Health:ProbeIntervalMs"] = "250",
         };
+        if (configFile is not null)
+        {
+            foreach (var key in values.Keys.Where(k => k.StartsWith("DataTier:Auth", StringComparison.Ordinal)).ToList())
+            {
+                values.Remove(key);
+            }
+        }
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             values[key] = value;
         }
 
-        var app = DataTierHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var logs = new CapturingLoggerProvider();
+        string[] args = configFile is null ? ["--urls", "http://127.0.0.1:0"] : ["--urls", "http://127.0.0.1:0", "--config", configFile];
+        var app = DataTierHost.Build(args, builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new DataTierServer(app, new Uri(address));
+        var server = new DataTierServer(app, new Uri(address), logs);
         if (waitForProbe)
         {
             await app.Services.GetRequiredService<Core.Health.NodeHealthMonitor>().FirstRound.WaitAsync(TimeSpan.FromSeconds(30));
@@ -61,7 +78,8 @@ public sealed class DataTierServer : IAsyncDisposable
     /// <summary>An HTTP client for the server with an API key (none when null).</summary>
     public HttpClient CreateClient(string? apiKey)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);

@@ -1,0 +1,14 @@
+namespace DataTier.Server.RateLimiting;
+
+/// <summary>Per API key rate limiting (<c>DataTier:RateLimit</c>): a token bucket per key.</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "DataTier:RateLimit";
+
+    /// <summary>Sustained requests per second per key; 0 turns limiting off.</summary>
+    public int RequestsPerSecond { get; set; } = 20_000;
+
+    /// <summary>Requests a key may send in a burst above the sustained rate.</summary>
+    public int Burst { get; set; } = 40_000;
+}
