@@ -30,6 +30,13 @@ public sealed class StatementPreparer
             throw new DataTierException(DataTierErrorKind.BadRequest, "sql-too-long", $"'{field}' has {sql.Length} characters; at most {_options.MaxSqlLength} are allowed.");
         }
 
+        if (sql.Contains('\0', StringComparison.Ordinal))
+        {
+            // PostgreSQL reads statement text as a C string: a NUL would cut it short and break the protocol, and the
+            // server would drop the connection, which must never be something a client can cause.
+            throw new DataTierException(DataTierErrorKind.BadRequest, "invalid-sql-character", $"'{field}' contains a NUL character (U+0000), which SQL text cannot hold.");
+        }
+
         try
         {
             var parsed = SqlParser.Parse(sql);
