@@ -1,0 +1,4 @@
+namespace DataTier.Client;
+
+/// <summary>One statement of a transaction.</summary>
+public sealed record Statement(string Sql, object? Parameters = null);
