@@ -96,7 +96,7 @@ public sealed partial class CachedReader
         _stats.Served(profile.Tables, statement.Fingerprint, hit: false);
         var fill = mode == CacheMode.Refresh
             ? FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile)
-            : _inflight.GetOrAdd(key, k => FillOnceAsync(k, shard, statement, required, maxRows, timeoutMs, profile));
+            : JoinOrStartFill(key, () => FillOnceAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out _);
         var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (filled.Entry.Lsn < required)
         {
@@ -108,15 +108,50 @@ public sealed partial class CachedReader
         return new ReadAnswer(e.RowsJson, e.RowCount, e.Truncated, e.ShardId, filled.ServedBy, filled.NodeId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, filled.Hit);
     }
 
+    // ConcurrentDictionary.GetOrAdd may run its factory more than once under contention, and a factory that starts
+    // a fill would then run the query twice; so a fill is published as a not-yet-started promise first and only the
+    // caller whose promise went in starts the work. The entry leaves the map only after the result is in L1.
+    private Task<Filled> JoinOrStartFill(string key, Func<Task<Filled>> start, out bool started)
+    {
+        while (true)
+        {
+            if (_inflight.TryGetValue(key, out var running))
+            {
+                started = false;
+                return running;
+            }
+
+            var promise = new TaskCompletionSource<Filled>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inflight.TryAdd(key, promise.Task))
+            {
+                started = true;
+                _ = RunFillAsync(key, promise, start);
+                return promise.Task;
+            }
+        }
+    }
+
+    private async Task RunFillAsync(string key, TaskCompletionSource<Filled> promise, Func<Task<Filled>> start)
+    {
+        try
+        {
+            var filled = await start().ConfigureAwait(false);
+            _inflight.TryRemove(new KeyValuePair<string, Task<Filled>>(key, promise.Task));
+            promise.SetResult(filled);
+        }
+        catch (Exception ex)
+        {
+            _inflight.TryRemove(new KeyValuePair<string, Task<Filled>>(key, promise.Task));
+            promise.SetException(ex);
+        }
+    }
+
     // A caller that missed just before another caller's fill finished (and left the in-flight map) finds the fresh
     // entry here instead of running the query again.
     private async Task<Filled> FillOnceAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
     {
-        // Yield first so this task is in the in-flight map before it can remove itself from it.
-        await Task.Yield();
         if (_cache.PeekL1(key) is { } fresh && fresh.Lsn >= required)
         {
-            _inflight.TryRemove(key, out _);
             return new Filled(fresh, "cache", null, new CacheHitInfo("l1", (_time.GetUtcNow() - fresh.CreatedAt).TotalMilliseconds, fresh.Ttl.TotalSeconds, fresh.Complexity));
         }
 
@@ -125,25 +160,18 @@ public sealed partial class CachedReader
 
     private async Task<Filled> FillAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
     {
-        try
+        // The fill outlives any one caller: a caller that gives up does not cancel the others' result.
+        var outcome = await _data.QueryShardAsync(shard, statement, required > 0 ? ConsistencyLevel.Session : ConsistencyLevel.Eventual, required, maxRows, timeoutMs, CancellationToken.None).ConfigureAwait(false);
+        _stats.Fill();
+        var ttl = _ttl.For(profile, outcome.ElapsedMs);
+        var entry = new CacheEntry(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, shard.Id, outcome.Result.Lsn,
+            _time.GetUtcNow(), ttl, outcome.ElapsedMs, profile.Complexity);
+        if (ttl > TimeSpan.Zero && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.Lsn >= required)
         {
-            // The fill outlives any one caller: a caller that gives up does not cancel the others' result.
-            var outcome = await _data.QueryShardAsync(shard, statement, required > 0 ? ConsistencyLevel.Session : ConsistencyLevel.Eventual, required, maxRows, timeoutMs, CancellationToken.None).ConfigureAwait(false);
-            _stats.Fill();
-            var ttl = _ttl.For(profile, outcome.ElapsedMs);
-            var entry = new CacheEntry(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, shard.Id, outcome.Result.Lsn,
-                _time.GetUtcNow(), ttl, outcome.ElapsedMs, profile.Complexity);
-            if (ttl > TimeSpan.Zero && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.Lsn >= required)
-            {
-                await _cache.SetAsync(key, entry).ConfigureAwait(false);
-            }
+            await _cache.SetAsync(key, entry).ConfigureAwait(false);
+        }
 
-            return new Filled(entry, outcome.Target.ServedBy, outcome.Target.Node.Id);
-        }
-        finally
-        {
-            _inflight.TryRemove(key, out _);
-        }
+        return new Filled(entry, outcome.Target.ServedBy, outcome.Target.Node.Id);
     }
 
     private sealed record Filled(CacheEntry Entry, string ServedBy, string? NodeId, CacheHitInfo? Hit = null);
@@ -159,14 +187,11 @@ public sealed partial class CachedReader
             return;
         }
 
-        bool started = false;
-        _inflight.GetOrAdd(key, k =>
-        {
-            started = true;
-            return FillAsync(k, shard, statement, required, maxRows, timeoutMs, profile);
-        });
+        var refresh = JoinOrStartFill(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out bool started);
         if (started)
         {
+            // Nobody awaits a refresh: observe its failure here (the entry simply expires as it would have).
+            _ = refresh.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             _stats.Refresh();
             Log.RefreshAhead(_logger, shard.Id);
         }
