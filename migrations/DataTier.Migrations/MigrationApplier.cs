@@ -18,17 +18,20 @@ public static class MigrationApplier
     /// <param name="set">Which migrations: the shard or the catalog set.</param>
     /// <param name="dryRun">Run nothing; only report (and write to <paramref name="sqlOut"/>) what would run.</param>
     /// <param name="sqlOut">Receives the SQL that runs (or would run), as a script; null for none.</param>
-    public static MigrationReport Apply(string connectionString, MigrationSet set, bool dryRun, TextWriter? sqlOut)
+    public static MigrationReport Apply(string connectionString, MigrationSet set, bool dryRun, TextWriter? sqlOut) =>
+        Apply(connectionString, set, MigrationTags.For(set), typeof(MigrationApplier).Assembly, dryRun, sqlOut);
+
+    /// <summary>Runs the pending migrations tagged <paramref name="tag"/> in <paramref name="assembly"/> (tests bring their own).</summary>
+    internal static MigrationReport Apply(string connectionString, MigrationSet set, string tag, System.Reflection.Assembly assembly, bool dryRun, TextWriter? sqlOut)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        string tag = MigrationTags.For(set);
 
         var services = new ServiceCollection()
             .AddFluentMigratorCore()
             .ConfigureRunner(rb => rb
                 .AddPostgres15_0()
                 .WithGlobalConnectionString(connectionString)
-                .ScanIn(typeof(MigrationApplier).Assembly).For.Migrations())
+                .ScanIn(assembly).For.Migrations())
             .Configure<RunnerOptions>(o => o.Tags = [tag])
             .Configure<ProcessorOptions>(o => o.PreviewOnly = dryRun);
         if (sqlOut is not null)

@@ -37,6 +37,21 @@ internal static class CliEnvironment
         return string.IsNullOrEmpty(value) ? null : Path.GetFullPath(value);
     }
 
+    /// <summary>
+    /// <c>--advice-dir</c>, else <c>sql/advice</c> of the repository this CLI was built in (or around the current
+    /// directory), else <c>./sql/advice</c>.
+    /// </summary>
+    public static string AdviceDir(string? fromArguments)
+    {
+        if (!string.IsNullOrEmpty(fromArguments))
+        {
+            return Path.GetFullPath(fromArguments);
+        }
+
+        string? repo = FindRepositoryRoot(Environment.CurrentDirectory) ?? FindRepositoryRoot(AppContext.BaseDirectory);
+        return Path.Combine(repo ?? Environment.CurrentDirectory, "sql", "advice");
+    }
+
     private static string? FindRepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

@@ -18,6 +18,7 @@ internal static class Program
           {DevStatusCommand.Usage}
           {DevDownCommand.Usage}
           {MigrateCommand.Usage}
+          {AdviseCommand.Usage}
               Apply the catalog or shard migrations to the dev cluster, or to the databases given.
 
         The dev cluster lives in <repo>/.dev unless --dir or ${CliEnvironment.DevDirVariable} says otherwise.
@@ -66,6 +67,8 @@ internal static class Program
                         "down" => await DevDownCommand.RunAsync(args, stderr, cancel.Token).ConfigureAwait(false),
                         _ => throw new UsageException($"Unknown 'dev {verb}'. Use dev up, dev status or dev down."),
                     };
+                case "advise":
+                    return await AdviseCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
                 case "migrate":
                     return await MigrateCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
                 default:

@@ -1,6 +1,7 @@
 using DataTier.Cli.Arguments;
 using DataTier.DevCluster;
 using DataTier.Migrations;
+using DataTier.Migrations.Indexes;
 using Npgsql;
 
 namespace DataTier.Cli.Commands;
@@ -11,7 +12,7 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class MigrateCommand
 {
-    public const string Usage = "migrate catalog|shards [--dry-run] [--catalog CONN] [--shard CONN]... [--dir D]";
+    public const string Usage = "migrate catalog|shards [--dry-run] [--catalog CONN] [--shard CONN]... [--advice-dir D] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -20,6 +21,7 @@ internal static class MigrateCommand
         string? catalog = args.Option("--catalog");
         var shards = args.Options("--shard");
         string? dir = args.Option("--dir");
+        string adviceDir = CliEnvironment.AdviceDir(args.Option("--advice-dir"));
         args.EnsureAllUsed();
 
         MigrationSet set = which switch
@@ -62,6 +64,28 @@ internal static class MigrateCommand
                 var cause = e as NpgsqlException ?? (NpgsqlException)e.InnerException!;
                 await stderr.WriteLineAsync($"datatier: migrating {name} failed: {cause.Message}").ConfigureAwait(false);
                 return 1;
+            }
+
+            if (set == MigrationSet.Shard)
+            {
+                // The reviewed index advice (sql/advice/*.sql) goes to every shard after the schema migrations.
+                IReadOnlyList<string> scripts;
+                try
+                {
+                    scripts = await Task.Run(() => SqlAdviceApplier.Apply(connectionString, adviceDir, dryRun, dryRun ? stdout : null,
+                        line => stderr.WriteLine($"{name}: {line}")), ct).ConfigureAwait(false);
+                }
+                catch (Npgsql.PostgresException e)
+                {
+                    await stderr.WriteLineAsync($"datatier: applying index advice to {name} failed: {e.MessageText}").ConfigureAwait(false);
+                    return 1;
+                }
+
+                if (scripts.Count > 0)
+                {
+                    string line = $"{name}: {(dryRun ? "would apply" : "applied")} index advice {string.Join(", ", scripts)}";
+                    await (dryRun ? stdout.WriteLineAsync("-- " + line) : stdout.WriteLineAsync(line)).ConfigureAwait(false);
+                }
             }
 
             string summary = report.UpToDate

@@ -56,6 +56,13 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddSingleton<ShardExecutor>();
         services.TryAddSingleton<SessionTokenCodec>();
         services.TryAddSingleton<DataService>();
+
+        services.AddOptions<Catalog.CatalogOptions>().Bind(configuration.GetSection(Catalog.CatalogOptions.SectionName));
+        services.TryAddSingleton<Catalog.CatalogDatabase>();
+        services.AddOptionsWithValidateOnStart<Advice.AdvisorOptions>().Bind(configuration.GetSection(Advice.AdvisorOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Advice.AdvisorOptions>, Advice.AdvisorOptionsValidator>());
+        services.TryAddSingleton<Advice.AdviceStore>();
+        services.TryAddSingleton<Advice.IndexAdvisor>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using DataTier.Core.DependencyInjection;
 using DataTier.Server.Auth;
 using DataTier.Server.Endpoints;
+using DataTier.Server.Jobs;
 using DataTier.Server.Problems;
 using DataTier.Server.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
@@ -49,6 +50,8 @@ public static class DataTierHost
     /// <summary>Registers DataTier's services.</summary>
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
+        // First: nothing else should start against a catalog whose schema is behind.
+        services.AddHostedService<CatalogSchemaCheck>();
         services.AddDataTierCore(configuration);
         services.AddDataTierCaching(configuration);
         services.AddSingleton<Core.Execution.StatementPreparer>();
@@ -70,6 +73,7 @@ public static class DataTierHost
             health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2));
         }
 
+        services.AddDataTierJobs(configuration);
         services.AddDataTierRateLimiting(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
@@ -101,6 +105,7 @@ public static class DataTierHost
         DataEndpoints.Map(app);
         CacheEndpoints.Map(app);
         DbEndpoints.Map(app);
+        AdviceEndpoints.Map(app);
         app.MapHealthChecks("/health/detailed", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             ResponseWriter = Health.HealthReportWriter.WriteAsync,

@@ -17,12 +17,12 @@ public sealed class DevUpCommandTests
     public async Task Dev_up_serves_ready_topology_within_60_seconds_and_dev_down_stops_everything()
     {
         string dir = Path.Combine(Path.GetTempPath(), "datatier-cli-" + Guid.NewGuid().ToString("N")[..10]);
-        string cli = BuiltDll("DataTier.Cli", "datatier.dll");
-        string server = BuiltDll("DataTier.Server", "DataTier.Server.dll");
+        string cli = CliRunner.BuiltDll("DataTier.Cli", "datatier.dll");
+        string server = CliRunner.BuiltDll("DataTier.Server", "DataTier.Server.dll");
         var clock = Stopwatch.StartNew();
         try
         {
-            var (code, stdout, stderr) = await RunAsync(cli, $"dev up --json --rows 2000 --dir {dir} --server-dll {server}", TimeSpan.FromSeconds(120));
+            var (code, stdout, stderr) = await CliRunner.RunAsync(cli, $"dev up --json --rows 2000 --dir {dir} --server-dll {server}", TimeSpan.FromSeconds(120));
             Assert.True(code == 0, $"dev up exited {code}: {stderr}");
             var manifest = JsonNode.Parse(stdout)!;
             string baseUrl = (string)manifest["baseUrl"]!;
@@ -59,13 +59,13 @@ public sealed class DevUpCommandTests
 
             var pids = ReadPids(dir);
             Assert.NotEmpty(pids);
-            var (downCode, _, downErr) = await RunAsync(cli, $"dev down --dir {dir}", TimeSpan.FromSeconds(60));
+            var (downCode, _, downErr) = await CliRunner.RunAsync(cli, $"dev down --dir {dir}", TimeSpan.FromSeconds(60));
             Assert.True(downCode == 0, $"dev down exited {downCode}: {downErr}");
             Assert.All(pids, pid => Assert.False(IsAlive(pid), $"process {pid} still runs after dev down"));
         }
         finally
         {
-            await RunAsync(cli, $"dev down --dir {dir}", TimeSpan.FromSeconds(60));
+            await CliRunner.RunAsync(cli, $"dev down --dir {dir}", TimeSpan.FromSeconds(60));
             if (Directory.Exists(dir))
             {
                 Directory.Delete(dir, recursive: true);
@@ -74,20 +74,6 @@ public sealed class DevUpCommandTests
     }
 
     // The CLI and server as this test run built them, each in its own output folder.
-    private static string BuiltDll(string project, string dll)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = dir.Parent!.Name;
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DataTier.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        Assert.NotNull(dir);
-        string path = Path.Combine(dir!.FullName, "src", project, "bin", configuration, "net10.0", dll);
-        Assert.True(File.Exists(path), $"{path} is missing; build the solution first");
-        return path;
-    }
 
     private static List<int> ReadPids(string dir)
     {
@@ -145,30 +131,5 @@ public sealed class DevUpCommandTests
         {
             return false;
         }
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string dll, string arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"datatier {arguments} ran past {timeout}: {await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,0 +1,52 @@
+namespace DataTier.Core.Advice;
+
+/// <summary>What one advisor run found.</summary>
+public sealed record AdviceReport(
+    long RunId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    int StatementsAnalysed,
+    IReadOnlyList<IndexRecommendation> Recommendations,
+    IReadOnlyList<IndexFinding> Unused,
+    IReadOnlyList<IndexFinding> Duplicates,
+    IReadOnlyList<IndexFinding> Invalid,
+    IReadOnlyList<string> Notes);
+
+/// <summary>An index to build, with the evidence for it.</summary>
+public sealed record IndexRecommendation(
+    string Table,
+    string IndexName,
+    IReadOnlyList<string> Columns,
+    string CreateSql,
+    string DropSql,
+    long EstimatedBytes,
+    double Benefit,
+    double WritePenalty,
+    IReadOnlyList<string> Shards,
+    IReadOnlyList<StatementEvidence> Statements);
+
+/// <summary>How one statement's cost changes with a recommended index, on one shard.</summary>
+public sealed record StatementEvidence(
+    string Shard,
+    string Fingerprint,
+    string Sql,
+    long Calls,
+    double TotalExecMs,
+    long DataTierCalls,
+    double CostBefore,
+    double CostAfter)
+{
+    /// <summary>Share of the planner cost the index removes.</summary>
+    public double CostReduction => CostBefore <= 0 ? 0 : 1 - (CostAfter / CostBefore);
+}
+
+/// <summary>An existing index worth a DBA's look: unused, duplicate or invalid.</summary>
+public sealed record IndexFinding(
+    string Table,
+    string IndexName,
+    string Definition,
+    long Scans,
+    long Bytes,
+    string? CoveredBy,
+    IReadOnlyList<string> Shards,
+    string DropSql);

@@ -1,0 +1,349 @@
+using DataTier.Core.Diagnostics;
+using DataTier.Core.Errors;
+using DataTier.Core.Health;
+using DataTier.Core.Nodes;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataTier.Core.Advice;
+
+/// <summary>
+/// The index advisor: takes the workload since its last run (pg_stat_statements deltas from every node, DataTier's
+/// digest, pg_qualstats predicates), builds candidate indexes from the heaviest statements' generic plans, costs them
+/// with hypopg on each shard's primary, chooses a set for the whole workload (benefit minus write overhead, within a
+/// storage budget, at least the configured cost cut), and reports unused, duplicate and invalid indexes.
+/// </summary>
+public sealed partial class IndexAdvisor(
+    ITopologyProvider topology,
+    NodeDataSources sources,
+    NodeHealthMonitor health,
+    DatabaseInspector inspector,
+    QueryDigest digest,
+    AdviceStore store,
+    IOptions<AdvisorOptions> options,
+    TimeProvider time,
+    ILogger<IndexAdvisor> logger)
+{
+    private readonly AdvisorOptions _options = options.Value;
+
+    /// <summary>Runs the advisor once; fails with a conflict when another run (on any instance) is in progress.</summary>
+    public async Task<AdviceReport> RunAsync(string trigger, string instance, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.TryLockAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new DataTierException(DataTierErrorKind.Conflict, "advisor-running", "An index advisor run is already in progress.");
+        long runId = await store.BeginRunAsync(connection, trigger, instance, cancellationToken).ConfigureAwait(false);
+        Log.RunStarted(logger, runId, trigger);
+        try
+        {
+            var report = await AnalyseAsync(connection, runId, cancellationToken).ConfigureAwait(false);
+            await store.FinishRunAsync(connection, runId, report, null, cancellationToken).ConfigureAwait(false);
+            Log.RunFinished(logger, runId, report.Recommendations.Count, report.Unused.Count, report.Duplicates.Count);
+            return report;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await store.FinishRunAsync(connection, runId, null, e.Message, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<AdviceReport> AnalyseAsync(NpgsqlConnection catalog, long runId, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var notes = new List<string>();
+        var snapshot = topology.Current;
+        var unreachable = snapshot.Shards.SelectMany(s => s.Nodes).Where(n => !health.Get(n).Reachable).Select(n => n.Id).ToList();
+        if (unreachable.Count > 0)
+        {
+            notes.Add($"Not reachable, left out of the workload and of the unused-index check: {string.Join(", ", unreachable)}.");
+        }
+
+        var workload = await CollectWorkloadAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var tableWrites = await TableWritesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
+        var qualPredicates = await QualPredicatesAsync(snapshot, notes, cancellationToken).ConfigureAwait(false);
+        var digestByFingerprint = digest.Snapshot().GroupBy(d => d.Fingerprint).ToDictionary(g => g.Key, g => g.Sum(d => d.Calls), StringComparer.Ordinal);
+
+        var inventory = new Dictionary<string, IReadOnlyList<ExistingIndex>>(StringComparer.Ordinal);
+        foreach (var node in snapshot.Shards.SelectMany(s => s.Nodes).Where(n => !unreachable.Contains(n.Id)))
+        {
+            inventory[node.Id] = await IndexInventory.ReadAsync(sources, node, cancellationToken).ConfigureAwait(false);
+        }
+
+        var chosen = new Dictionary<string, (CandidateIndex Index, long Bytes, double Benefit, double Penalty, List<string> Shards, List<StatementEvidence> Evidence)>(StringComparer.Ordinal);
+        int analysed = 0;
+        foreach (var shard in snapshot.Shards.Where(s => !unreachable.Contains(s.Primary.Id)))
+        {
+            var statements = workload.Where(w => w.Shard == shard.Id).OrderByDescending(w => w.TotalExecMs).Take(_options.TopStatements).ToList();
+            if (statements.Count == 0)
+            {
+                continue;
+            }
+
+            var existing = inventory[shard.Primary.Id];
+            await using var session = await PlanningSession.OpenAsync(sources, shard.Primary, _options.StatementTimeoutMs, cancellationToken).ConfigureAwait(false);
+            var costed = new List<(WorkloadStatement Statement, double BaseCost, Dictionary<string, double> With)>();
+            var candidates = new Dictionary<string, CandidateIndex>(StringComparer.Ordinal);
+            foreach (var statement in statements)
+            {
+                var (plan, error) = await session.ExplainAsync(statement.Sql, cancellationToken).ConfigureAwait(false);
+                if (plan is null)
+                {
+                    notes.Add($"{shard.Id}: could not plan '{Shorten(statement.Sql)}': {error}");
+                    continue;
+                }
+
+                analysed++;
+                var facts = PlanReader.Read(plan);
+                if (facts.TotalCost < _options.MinStatementCost)
+                {
+                    continue;
+                }
+
+                foreach (long queryId in statement.QueryIds)
+                {
+                    if (qualPredicates.TryGetValue((shard.Id, queryId), out var quals))
+                    {
+                        foreach (var (table, column, equality) in quals)
+                        {
+                            if (facts.Tables.FirstOrDefault(t => t.Table == table) is { } access)
+                            {
+                                TableAccess.AddOnce(equality ? access.Equality : access.Range, column);
+                            }
+                        }
+                    }
+                }
+
+                var mine = facts.Tables.SelectMany(t => CandidateGenerator.For(t, _options.MaxColumns))
+                    .Where(c => !existing.Any(e => e.Valid && e.Simple && e.AccessMethod == "btree" && e.Schema == c.Schema && e.Table == c.Table && c.IsCoveredBy(e.Columns)))
+                    .ToList();
+                if (mine.Count == 0)
+                {
+                    continue;
+                }
+
+                costed.Add((statement, facts.TotalCost, new Dictionary<string, double>(StringComparer.Ordinal)));
+                foreach (var c in mine)
+                {
+                    candidates.TryAdd(c.Key, c);
+                }
+            }
+
+            var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var candidate in candidates.Values)
+            {
+                sizes[candidate.Key] = await session.CreateHypotheticalAsync(candidate, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in costed.Where(c => c.Statement.Sql.Contains(candidate.Table, StringComparison.Ordinal)))
+                {
+                    var (plan, _) = await session.ExplainAsync(entry.Statement.Sql, cancellationToken).ConfigureAwait(false);
+                    if (plan is not null)
+                    {
+                        entry.With[candidate.Key] = PlanReader.Read(plan).TotalCost;
+                    }
+                }
+
+                await session.ResetHypotheticalAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var choices = IndexSelector.Select(
+                costed.Select(c => new IndexSelector.CostedStatement(c.Statement.Fingerprint, c.Statement.Calls, c.BaseCost, c.With)).ToList(),
+                candidates.Values.Select(c => new IndexSelector.CostedCandidate(c, sizes[c.Key],
+                    tableWrites.GetValueOrDefault((shard.Id, $"{c.Schema}.{c.Table}")) * _options.WriteCostPerRow)).ToList(),
+                _options.MinCostReduction, _options.StorageBudgetBytes);
+
+            foreach (var choice in choices)
+            {
+                var key = choice.Candidate.Index.Key;
+                if (!chosen.TryGetValue(key, out var entry))
+                {
+                    entry = (choice.Candidate.Index, 0, 0, 0, [], []);
+                }
+
+                entry.Bytes = Math.Max(entry.Bytes, choice.Candidate.Bytes);
+                entry.Benefit += choice.Benefit;
+                entry.Penalty += choice.Candidate.WritePenalty;
+                entry.Shards.Add(shard.Id);
+                foreach (string fingerprint in choice.StatementsServed)
+                {
+                    var c = costed.First(x => x.Statement.Fingerprint == fingerprint);
+                    entry.Evidence.Add(new StatementEvidence(shard.Id, fingerprint, c.Statement.Sql, c.Statement.Calls, Math.Round(c.Statement.TotalExecMs, 3),
+                        digestByFingerprint.GetValueOrDefault(fingerprint), Math.Round(c.BaseCost, 2), Math.Round(c.With[key], 2)));
+                }
+
+                chosen[key] = entry;
+            }
+        }
+
+        var recommendations = chosen.Values
+            .Select(c => new IndexRecommendation($"{c.Index.Schema}.{c.Index.Table}", c.Index.Name, c.Index.Columns, c.Index.CreateSql, c.Index.DropSql,
+                c.Bytes, Math.Round(c.Benefit, 1), Math.Round(c.Penalty, 1), c.Shards, c.Evidence))
+            .OrderByDescending(r => r.Benefit).ToList();
+        var (unused, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable);
+
+        // The baselines are taken after this run's own EXPLAINs, so they never count as workload next time.
+        await SaveBaselinesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
+        return new AdviceReport(runId, started, time.GetUtcNow(), analysed, recommendations, unused, duplicates, invalid, notes);
+    }
+
+    private async Task<List<WorkloadStatement>> CollectWorkloadAsync(NpgsqlConnection catalog, CancellationToken cancellationToken)
+    {
+        var baselines = await store.StatementBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var rows = await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false);
+        return rows
+            .Where(r => r.Fingerprint is not null && !IsUtility(r.Query))
+            .Select(r => (Row: r, Delta: new StatementCounters(r.Calls, r.TotalMs).Since(baselines.TryGetValue((r.NodeId, r.QueryId), out var b) ? b : null)))
+            .Where(x => x.Delta.Calls > 0)
+            .GroupBy(x => (x.Row.ShardId, x.Row.Fingerprint!))
+            .Select(g => new WorkloadStatement(g.Key.ShardId, g.Key.Item2, g.OrderByDescending(x => x.Delta.Calls).First().Row.Query,
+                g.Sum(x => x.Delta.Calls), g.Sum(x => x.Delta.TotalExecMs), g.Select(x => x.Row.QueryId).Distinct().ToList()))
+            .ToList();
+    }
+
+    private async Task SaveBaselinesAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var rows = await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false);
+        var statements = new Dictionary<(string, long), StatementCounters>();
+        foreach (var r in rows)
+        {
+            statements[(r.NodeId, r.QueryId)] = new StatementCounters(r.Calls, r.TotalMs);
+        }
+
+        var tables = await TableCountersAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        await store.SaveBaselinesAsync(catalog, statements, tables, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Rows inserted, updated and deleted per table on each shard primary since the last run: the write rate that makes
+    // an index more expensive to keep.
+    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var baselines = await store.TableBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var now = await TableCountersAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<(string, string), long>();
+        foreach (var ((node, table), writes) in now)
+        {
+            long before = baselines.TryGetValue((node, table), out long b) && b <= writes ? b : 0;
+            string shard = snapshot.Shards.First(s => s.Primary.Id == node).Id;
+            result[(shard, table)] = writes - before;
+        }
+
+        return result;
+    }
+
+    private async Task<Dictionary<(string Node, string Table), long>> TableCountersAsync(TopologySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<(string, string), long>();
+        foreach (var primary in snapshot.Shards.Select(s => s.Primary).Where(n => health.Get(n).Reachable))
+        {
+            await inspector.QueryAsync(primary, "select schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables",
+                r => result[(primary.Id, r.GetString(0))] = r.GetInt64(1), cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    // pg_qualstats' sampled predicates (table, column, equality or not) per (shard, queryid); optional.
+    private async Task<Dictionary<(string Shard, long QueryId), List<(string Table, string Column, bool Equality)>>> QualPredicatesAsync(
+        TopologySnapshot snapshot, List<string> notes, CancellationToken cancellationToken)
+    {
+        const string sql =
+            """
+            select q.queryid, c.relname::text, a.attname::text, o.oprname::text
+            from pg_qualstats() q
+            join pg_class c on c.oid = q.lrelid
+            join pg_attribute a on a.attrelid = q.lrelid and a.attnum = q.lattnum
+            join pg_operator o on o.oid = q.opno
+            where q.queryid is not null and q.rrelid is null and o.oprname in ('=', '<', '>', '<=', '>=')
+            """;
+        var result = new Dictionary<(string, long), List<(string, string, bool)>>();
+        foreach (var node in snapshot.Shards.SelectMany(s => s.Nodes).Where(n => health.Get(n).Reachable))
+        {
+            try
+            {
+                await inspector.QueryAsync(node, sql, r =>
+                {
+                    var key = (node.ShardId, r.GetInt64(0));
+                    if (!result.TryGetValue(key, out var list))
+                    {
+                        result[key] = list = [];
+                    }
+
+                    list.Add((r.GetString(1), r.GetString(2), r.GetString(3) == "="));
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e)
+            {
+                notes.Add($"pg_qualstats not read on {node.Id}: {e.MessageText}");
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private (List<IndexFinding> Unused, List<IndexFinding> Duplicates, List<IndexFinding> Invalid) Hygiene(
+        TopologySnapshot snapshot, Dictionary<string, IReadOnlyList<ExistingIndex>> inventory, List<string> unreachable)
+    {
+        var duplicates = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
+        var invalid = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
+        foreach (var shard in snapshot.Shards.Where(s => inventory.ContainsKey(s.Primary.Id)))
+        {
+            var indexes = inventory[shard.Primary.Id];
+            foreach (var (dup, cover) in IndexInventory.Duplicates(indexes))
+            {
+                duplicates[dup.Key] = Merge(duplicates.GetValueOrDefault(dup.Key), dup, cover.Name, shard.Id);
+            }
+
+            foreach (var bad in indexes.Where(i => !i.Valid))
+            {
+                invalid[bad.Key] = Merge(invalid.GetValueOrDefault(bad.Key), bad, null, shard.Id);
+            }
+        }
+
+        // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too).
+        var unused = new List<IndexFinding>();
+        if (unreachable.Count == 0)
+        {
+            var all = inventory.Values.SelectMany(i => i).Where(i => !i.Unique && !i.Primary && i.Valid).GroupBy(i => i.Key);
+            foreach (var group in all)
+            {
+                long scans = group.Sum(i => i.Scans);
+                if (scans <= _options.UnusedIndexMaxScans && !duplicates.ContainsKey(group.Key))
+                {
+                    var first = group.First();
+                    var shards = snapshot.Shards.Where(s => s.Nodes.Any(n => inventory.TryGetValue(n.Id, out var idx) && idx.Any(i => i.Key == group.Key))).Select(s => s.Id).ToList();
+                    unused.Add(new IndexFinding($"{first.Schema}.{first.Table}", first.Name, first.Definition, scans, group.Max(i => i.Bytes), null, shards, DropSqlOf(first)));
+                }
+            }
+        }
+
+        return (unused.OrderByDescending(u => u.Bytes).ToList(), duplicates.Values.ToList(), invalid.Values.ToList());
+    }
+
+    private static IndexFinding Merge(IndexFinding? known, ExistingIndex index, string? coveredBy, string shard) =>
+        known is null
+            ? new IndexFinding($"{index.Schema}.{index.Table}", index.Name, index.Definition, index.Scans, index.Bytes, coveredBy, [shard], DropSqlOf(index))
+            : known with { Shards = [.. known.Shards, shard], Scans = known.Scans + index.Scans };
+
+    private static string DropSqlOf(ExistingIndex index) =>
+        $"DROP INDEX CONCURRENTLY IF EXISTS {CandidateIndex.Quote(index.Schema)}.{CandidateIndex.Quote(index.Name)}";
+
+    private static bool IsUtility(string query)
+    {
+        string head = query.TrimStart();
+        return head.StartsWith("explain", StringComparison.OrdinalIgnoreCase) || head.StartsWith("prepare", StringComparison.OrdinalIgnoreCase)
+            || head.StartsWith("deallocate", StringComparison.OrdinalIgnoreCase) || head.StartsWith("set ", StringComparison.OrdinalIgnoreCase)
+            || head.StartsWith("create", StringComparison.OrdinalIgnoreCase) || head.StartsWith("drop", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string Shorten(string sql) => sql.Length <= 120 ? sql : sql[..117] + "...";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6001, EventName = "AdvisorRunStarted", Level = LogLevel.Information, Message = "Index advisor run {RunId} started ({Trigger})")]
+        public static partial void RunStarted(ILogger logger, long runId, string trigger);
+
+        [LoggerMessage(EventId = 6002, EventName = "AdvisorRunFinished", Level = LogLevel.Information, Message = "Index advisor run {RunId} finished: {Recommendations} indexes to build, {Unused} unused, {Duplicates} duplicate")]
+        public static partial void RunFinished(ILogger logger, long runId, int recommendations, int unused, int duplicates);
+    }
+}

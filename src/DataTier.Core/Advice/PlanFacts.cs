@@ -1,0 +1,44 @@
+namespace DataTier.Core.Advice;
+
+/// <summary>What a plan says about one table a statement reads: the columns of its filters, joins and sort.</summary>
+public sealed class TableAccess
+{
+    /// <summary>Creates an empty access record for a table.</summary>
+    public TableAccess(string schema, string table)
+    {
+        Schema = schema;
+        Table = table;
+    }
+
+    /// <summary>Schema of the table.</summary>
+    public string Schema { get; }
+
+    /// <summary>Table name.</summary>
+    public string Table { get; }
+
+    /// <summary>Columns compared for equality (or IS NULL, = ANY), in order of appearance.</summary>
+    public List<string> Equality { get; } = [];
+
+    /// <summary>Columns compared with a range operator.</summary>
+    public List<string> Range { get; } = [];
+
+    /// <summary>Columns joined to another table.</summary>
+    public List<string> Join { get; } = [];
+
+    /// <summary>Columns the result is sorted by (only when every sort key is of this table).</summary>
+    public List<string> Sort { get; } = [];
+
+    /// <summary>Whether the plan read it with a sequential scan.</summary>
+    public bool SequentialScan { get; set; }
+
+    internal static void AddOnce(List<string> list, string column)
+    {
+        if (!list.Contains(column, StringComparer.Ordinal))
+        {
+            list.Add(column);
+        }
+    }
+}
+
+/// <summary>The total cost of a plan and the tables it accesses.</summary>
+public sealed record PlanFacts(double TotalCost, IReadOnlyList<TableAccess> Tables);

@@ -1,0 +1,38 @@
+using DataTier.Core.Advice;
+using DataTier.Server.Auth;
+using DataTier.Server.Problems;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Server.Endpoints;
+
+/// <summary>The index advisor: run it now, read its advice.</summary>
+public static class AdviceEndpoints
+{
+    /// <summary>Maps <c>POST /admin/db/optimize</c> and <c>GET /admin/db/index-advice</c>.</summary>
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var db = app.MapGroup("/admin/db").RequireAuthorization(Scopes.Admin);
+        db.MapPost("/optimize", static async (bool? write, IndexAdvisor advisor, AdviceStore store, IOptions<AdvisorOptions> options, CancellationToken ct) =>
+        {
+            var report = await advisor.RunAsync("api", Environment.MachineName + ":" + Environment.ProcessId, ct);
+            if (write == true)
+            {
+                var files = AdviceScriptWriter.Write(report, Path.GetFullPath(options.Value.ScriptDirectory));
+                if (files.Count > 0)
+                {
+                    await store.MarkWrittenAsync(report.RunId, files[0], ct);
+                }
+            }
+
+            return Results.Text(System.Text.Json.JsonSerializer.Serialize(report, AdviceStore.Json), "application/json");
+        });
+        db.MapGet("/index-advice", static async (long? run, AdviceStore store, CancellationToken ct) =>
+        {
+            string? json = await store.ReportJsonAsync(run, ct);
+            return json is null
+                ? throw new ProblemException(404, ProblemTypes.NotFound, "Not found",
+                    run is null ? "The index advisor has not finished a run yet; start one with POST /admin/db/optimize." : $"No finished advisor run {run}.")
+                : Results.Text(json, "application/json");
+        });
+    }
+}
