@@ -38,6 +38,17 @@ public sealed class AdviceStore(CatalogDatabase catalog)
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Records a run that did not start because another held the lock (so every firing leaves a trace).</summary>
+    public async Task RecordSkippedAsync(string trigger, string instance, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            "INSERT INTO datatier.advisor_runs (state, trigger, instance, finished_at, error) VALUES ('skipped', @t, @i, now(), 'another run was in progress')", connection);
+        cmd.Parameters.AddWithValue("t", trigger);
+        cmd.Parameters.AddWithValue("i", instance);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Records the end of a run: its report and advice rows, or its error.</summary>
     public async Task FinishRunAsync(NpgsqlConnection connection, long runId, AdviceReport? report, string? error, CancellationToken cancellationToken)
     {

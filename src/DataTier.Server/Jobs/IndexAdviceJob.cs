@@ -34,6 +34,7 @@ public sealed partial class IndexAdviceJob(IndexAdvisor advisor, AdviceStore sto
         catch (DataTierException e) when (e.Code == "advisor-running")
         {
             Log.Skipped(logger);
+            await store.RecordSkippedAsync(trigger, context.Scheduler.SchedulerInstanceId, cancellationToken);
         }
     }
 
