@@ -1,0 +1,74 @@
+using DataTier.Core.Advice;
+
+namespace DataTier.Core.Tests.Advice;
+
+public sealed class CandidateAndSelectionTests
+{
+    [Fact]
+    public void Composites_put_equality_columns_before_range_and_sort_columns()
+    {
+        var access = new TableAccess("public", "orders");
+        access.Equality.Add("status");
+        access.Range.Add("created_at");
+        access.Sort.Add("created_at");
+        var keys = CandidateGenerator.For(access, 3).Select(c => string.Join(',', c.Columns)).ToList();
+        Assert.Contains("status,created_at", keys);
+        Assert.DoesNotContain("created_at,status", keys);
+        Assert.Contains("status", keys);
+        Assert.Contains("created_at", keys);
+    }
+
+    [Fact]
+    public void A_candidate_is_covered_only_by_an_index_with_the_same_leading_columns()
+    {
+        var candidate = new CandidateIndex("public", "orders", ["status", "created_at"]);
+        Assert.True(candidate.IsCoveredBy(["status", "created_at", "id"]));
+        Assert.False(candidate.IsCoveredBy(["created_at", "status"]));
+        Assert.False(candidate.IsCoveredBy(["status"]));
+        Assert.StartsWith("CREATE INDEX CONCURRENTLY IF NOT EXISTS dt_orders_status_created_at_idx ON public.orders (status, created_at)", candidate.CreateSql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Selection_takes_the_best_index_and_a_second_that_only_repeats_it_gains_nothing()
+    {
+        var a = new CandidateIndex("public", "t", ["a"]);
+        var ab = new CandidateIndex("public", "t", ["a", "b"]);
+        var statements = new[]
+        {
+            new IndexSelector.CostedStatement("q1", 100, 1000, new Dictionary<string, double> { [a.Key] = 100, [ab.Key] = 50 }),
+        };
+        var chosen = IndexSelector.Select(statements, [new(a, 1000, 0), new(ab, 2000, 0)], 0.5, long.MaxValue);
+        Assert.Equal([ab.Key], chosen.Select(c => c.Candidate.Index.Key));
+    }
+
+    [Fact]
+    public void Selection_refuses_an_index_below_the_cost_cut_or_outweighed_by_writes_or_over_budget()
+    {
+        var small = new CandidateIndex("public", "t", ["x"]);
+        var statements = new[] { new IndexSelector.CostedStatement("q", 10, 1000, new Dictionary<string, double> { [small.Key] = 600 }) };
+        Assert.Empty(IndexSelector.Select(statements, [new(small, 10, 0)], 0.5, long.MaxValue));
+
+        var good = new[] { new IndexSelector.CostedStatement("q", 10, 1000, new Dictionary<string, double> { [small.Key] = 100 }) };
+        Assert.Empty(IndexSelector.Select(good, [new(small, 10, 9000 + 1)], 0.5, long.MaxValue));
+        Assert.Empty(IndexSelector.Select(good, [new(small, 10, 0)], 0.5, 5));
+        Assert.Single(IndexSelector.Select(good, [new(small, 10, 100)], 0.5, long.MaxValue));
+    }
+
+    [Fact]
+    public void Counter_deltas_start_over_when_the_statistics_were_reset()
+    {
+        Assert.Equal(new StatementCounters(5, 50), new StatementCounters(15, 150).Since(new StatementCounters(10, 100)));
+        Assert.Equal(new StatementCounters(3, 30), new StatementCounters(3, 30).Since(new StatementCounters(10, 100)));
+        Assert.Equal(new StatementCounters(3, 30), new StatementCounters(3, 30).Since(null));
+    }
+
+    [Fact]
+    public void Duplicates_are_indexes_whose_columns_lead_another_index()
+    {
+        ExistingIndex Index(string name, string[] columns, bool unique = false) =>
+            new("public", "t", name, columns, unique, false, true, true, "btree", 8192, 0, "");
+        var indexes = new[] { Index("t_a", ["a"]), Index("t_a_b", ["a", "b"]), Index("t_b_key", ["b"], unique: true), Index("t_b", ["b"]) };
+        var duplicates = IndexInventory.Duplicates(indexes).Select(d => $"{d.Duplicate.Name}<{d.CoveredBy.Name}").Order().ToList();
+        Assert.Equal(["t_a<t_a_b", "t_b<t_b_key"], duplicates);
+    }
+}
