@@ -85,7 +85,9 @@ public sealed partial class IndexAdvisor(
             await using var session = await PlanningSession.OpenAsync(sources, shard.Primary, _options.StatementTimeoutMs, cancellationToken).ConfigureAwait(false);
             var costed = new List<(WorkloadStatement Statement, double BaseCost, Dictionary<string, double> With)>();
             var candidates = new Dictionary<string, CandidateIndex>(StringComparer.Ordinal);
-            foreach (var statement in statements)
+            // Statements that name no application table (probes, DataTier's own diagnostics) have nothing to index.
+            var userTables = tableWrites.Keys.Where(k => k.Shard == shard.Id).Select(k => k.Table[(k.Table.IndexOf('.', StringComparison.Ordinal) + 1)..]).ToList();
+            foreach (var statement in statements.Where(s => userTables.Any(t => NamesTable(s.Sql, t))))
             {
                 var (plan, error) = await session.ExplainAsync(statement.Sql, cancellationToken).ConfigureAwait(false);
                 if (plan is null)
@@ -334,6 +336,22 @@ public sealed partial class IndexAdvisor(
         return head.StartsWith("explain", StringComparison.OrdinalIgnoreCase) || head.StartsWith("prepare", StringComparison.OrdinalIgnoreCase)
             || head.StartsWith("deallocate", StringComparison.OrdinalIgnoreCase) || head.StartsWith("set ", StringComparison.OrdinalIgnoreCase)
             || head.StartsWith("create", StringComparison.OrdinalIgnoreCase) || head.StartsWith("drop", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool NamesTable(string sql, string table)
+    {
+        for (int at = sql.IndexOf(table, StringComparison.OrdinalIgnoreCase); at >= 0; at = sql.IndexOf(table, at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            bool startsWord = at == 0 || !(char.IsLetterOrDigit(sql[at - 1]) || sql[at - 1] == '_');
+            int end = at + table.Length;
+            bool endsWord = end == sql.Length || !(char.IsLetterOrDigit(sql[end]) || sql[end] == '_');
+            if (startsWord && endsWord)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Shorten(string sql) => sql.Length <= 120 ? sql : sql[..117] + "...";

@@ -1,143 +1,317 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DataTier.Core.Caching;
+using DataTier.Core.Diagnostics;
 using DataTier.IntegrationTests.Infrastructure;
+using Prometheus;
 
 namespace DataTier.IntegrationTests.Diagnostics;
 
-/// <summary>The alert rules, the example config and the dashboard are valid, and a real Prometheus scrapes DataTier.</summary>
+/// <summary>
+/// The deploy/ files hold: the alert rules and the example config pass promtool, the rule unit tests pass (and can
+/// fail), the rules and the dashboard name only series DataTier exports, and a real Prometheus scrapes DataTier.
+/// promtool and prometheus come from the Debian package 'prometheus'; without them these tests fail, never skip.
+/// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class PrometheusTests(ClusterFixture fixture)
+public sealed partial class PrometheusTests(ClusterFixture fixture)
 {
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] HistogramSuffixes = ["_bucket", "_count", "_sum"];
     private static readonly string Deploy = Path.Combine(RepositoryRoot(), "deploy");
+    private static readonly string Rules = Path.Combine(Deploy, "prometheus", "alerts.yml");
+    private static readonly string RuleTests = Path.Combine(Deploy, "prometheus", "alerts.test.yml");
+    private static readonly string Dashboard = Path.Combine(Deploy, "grafana", "datatier.json");
 
     [Fact]
     public async Task Alert_rules_pass_promtool_check()
     {
-        var (code, output) = await RunAsync(Tool("promtool"), $"check rules {Path.Combine(Deploy, "prometheus", "alerts.yml")}");
+        var (code, output) = await PromtoolAsync("check", "rules", Rules);
         Assert.True(code == 0, output);
-        Assert.Contains("SUCCESS: 8 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 9 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Alert_rule_unit_tests_pass_and_a_wrong_expectation_fails()
+    public async Task Promtool_check_rejects_a_broken_rule_file()
     {
-        string tests = Path.Combine(Deploy, "prometheus", "alerts.test.yml");
-        var (code, output) = await RunAsync(Tool("promtool"), $"test rules {tests}");
-        Assert.True(code == 0, output);
+        // The check above can fail: the same rules with one expression cut short do.
+        using var dir = new TempDirectory("datatier-promtool-");
+        string broken = Path.Combine(dir.Path, "alerts.yml");
+        string rules = await File.ReadAllTextAsync(Rules);
+        Assert.Contains("expr: datatier_node_up == 0", rules, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(broken, rules.Replace("expr: datatier_node_up == 0", "expr: datatier_node_up ==", StringComparison.Ordinal));
 
-        // The unit tests can fail: the same file with one expected figure changed does.
-        string dir = Directory.CreateTempSubdirectory("datatier-promtool-").FullName;
-        try
-        {
-            File.Copy(Path.Combine(Deploy, "prometheus", "alerts.yml"), Path.Combine(dir, "alerts.yml"));
-            await File.WriteAllTextAsync(Path.Combine(dir, "alerts.test.yml"), (await File.ReadAllTextAsync(tests)).Replace("4.762%", "5.5%", StringComparison.Ordinal));
-            var (badCode, badOutput) = await RunAsync(Tool("promtool"), $"test rules {Path.Combine(dir, "alerts.test.yml")}");
-            Assert.True(badCode != 0, badOutput);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var (code, output) = await PromtoolAsync("check", "rules", broken);
+        Assert.True(code != 0, output);
+        Assert.Contains("DataTierNodeDown", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Example_config_passes_promtool_check_and_the_dashboard_is_valid_json_over_datatier_series()
+    public async Task Alert_rule_unit_tests_pass()
     {
-        var (code, output) = await RunAsync(Tool("promtool"), $"check config {Path.Combine(Deploy, "prometheus", "prometheus.yml")}");
+        var (code, output) = await PromtoolAsync("test", "rules", RuleTests);
         Assert.True(code == 0, output);
-        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Deploy, "grafana", "datatier.json")))!;
-        var exprs = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string)t!["expr"]!).ToList();
-        Assert.True(exprs.Count >= 12);
-        Assert.All(exprs, e => Assert.True(e.Contains("datatier_", StringComparison.Ordinal) || e.Contains("http_request_duration_seconds", StringComparison.Ordinal), e));
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Alert_rule_unit_tests_fail_on_a_wrong_expectation()
+    {
+        // The unit tests can fail: the same tests expecting another 5xx share do.
+        using var dir = new TempDirectory("datatier-promtool-");
+        File.Copy(Rules, Path.Combine(dir.Path, "alerts.yml"));
+        string tests = await File.ReadAllTextAsync(RuleTests);
+        Assert.Contains("4.762%", tests, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "alerts.test.yml"), tests.Replace("4.762%", "5.5%", StringComparison.Ordinal));
+
+        var (code, output) = await PromtoolAsync("test", "rules", Path.Combine(dir.Path, "alerts.test.yml"));
+        Assert.True(code != 0, output);
+        Assert.Contains("DataTierHighErrorRate", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prometheus_config_passes_promtool_check()
+    {
+        // The example needs no credentials file: /metrics takes no API key. It loads alerts.yml next to it.
+        var (code, output) = await PromtoolAsync("check", "config", Path.Combine(Deploy, "prometheus", "prometheus.yml"));
+        Assert.True(code == 0, output);
+        Assert.Contains("SUCCESS: 1 rule files found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Alerts_and_dashboard_name_only_exported_series_and_the_dashboard_is_valid_promql()
+    {
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(Dashboard))!;
+        Assert.Equal("DS_PROMETHEUS", (string?)root["__inputs"]![0]!["name"]);
+        var panels = root["panels"]!.AsArray();
+        Assert.All(panels, p => Assert.Equal("${DS_PROMETHEUS}", (string?)p!["datasource"]!["uid"]));
+        var exprs = panels.SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string)t!["expr"]!).ToList();
+        Assert.True(exprs.Count >= 12, $"the dashboard has {exprs.Count} queries");
+
+        // Every series a rule or a panel names is one DataTier exports (a renamed metric would silence them).
+        var exported = ExportedSeries();
+        string rules = await File.ReadAllTextAsync(Rules);
+        var referenced = exprs.Append(rules).SelectMany(e => SeriesName().Matches(e)).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("datatier_node_up", referenced);
+        Assert.All(referenced, name => Assert.True(exported.Contains(name), $"'{name}' is not exported; exported: {string.Join(", ", exported.Order(StringComparer.Ordinal))}"));
+
+        // Every panel query parses: promtool checks them as recording rules, Grafana's variables filled in.
+        using var dir = new TempDirectory("datatier-dashboard-");
+        var file = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        for (int i = 0; i < exprs.Count; i++)
+        {
+            string expr = exprs[i].Replace("$__rate_interval", "5m", StringComparison.Ordinal).Replace("$instance", ".*", StringComparison.Ordinal);
+            file.Append("      - record: dashboard_query_").Append(i).Append("\n        expr: '").Append(expr.Replace("'", "''", StringComparison.Ordinal)).Append("'\n");
+        }
+
+        string path = Path.Combine(dir.Path, "dashboard.rules.yml");
+        await File.WriteAllTextAsync(path, file.ToString());
+        var (code, output) = await PromtoolAsync("check", "rules", path);
+        Assert.True(code == 0, output);
     }
 
     [Fact]
     public async Task Prometheus_scrapes_datatier_and_serves_a_series_back()
     {
+        string prometheusPath = Tool("prometheus");
         await using var server = await DataTierServer.StartAsync(fixture);
-        using var app = server.CreateClient(fixture.Manifest.Keys.App);
-        for (int i = 0; i < 5; i++)
+        using (var app = server.CreateClient(fixture.Manifest.Keys.App))
         {
-            await Api.OkAsync(app, "/v1/query", new { shardKey = "team-1", sql = "select 1 as one", @params = new { } });
+            for (int i = 0; i < 5; i++)
+            {
+                await Api.OkAsync(app, "/v1/query", new { shardKey = $"team-{i + 1}", sql = "select 1 as one", @params = new { } });
+            }
         }
 
-        string dir = Directory.CreateTempSubdirectory("datatier-prometheus-").FullName;
+        // /metrics takes no API key, so the scrape config needs no authorization block.
+        using (var anonymous = server.CreateClient(apiKey: null))
+        {
+            using var metrics = await anonymous.GetAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        }
+
+        using var dir = new TempDirectory("datatier-prometheus-");
         int port = FreePort();
         string target = $"127.0.0.1:{server.BaseAddress.Port}";
-        await File.WriteAllTextAsync(Path.Combine(dir, "prometheus.yml"),
+        string config = Path.Combine(dir.Path, "prometheus.yml");
+        await File.WriteAllTextAsync(config,
             $"""
             global:
               scrape_interval: 1s
+              scrape_timeout: 1s
             scrape_configs:
               - job_name: datatier
+                metrics_path: /metrics
                 static_configs:
                   - targets: ["{target}"]
             """);
-        var start = new ProcessStartInfo(Tool("prometheus"),
-            $"--config.file={Path.Combine(dir, "prometheus.yml")} --storage.tsdb.path={Path.Combine(dir, "data")} --web.listen-address=127.0.0.1:{port}")
+        var start = new ProcessStartInfo(prometheusPath)
         {
+            ArgumentList = { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir.Path, "data")}", $"--web.listen-address=127.0.0.1:{port}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        using var prometheus = Process.Start(start)!;
-        var log = prometheus.StandardError.ReadToEndAsync();
+        var log = new StringBuilder();
+        using var prometheus = new Process { StartInfo = start };
+        prometheus.OutputDataReceived += (_, e) => Append(log, e.Data);
+        prometheus.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        Assert.True(prometheus.Start(), "prometheus did not start");
+        prometheus.BeginOutputReadLine();
+        prometheus.BeginErrorReadLine();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-            JsonNode? result = null;
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(60) && result is null)
+            // One of DataTier's own gauges, and the request series the latency and 5xx alerts select by endpoint.
+            const string NodeUp = "datatier_node_up";
+            const string Requests = "http_request_duration_seconds_count{endpoint=\"/v1/query\",method=\"POST\",code=\"200\"}";
+            JsonArray? nodes = null;
+            JsonArray? requests = null;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && (nodes is null || requests is null))
             {
+                Assert.False(prometheus.HasExited, $"prometheus exited with {(prometheus.HasExited ? prometheus.ExitCode : 0)}:\n{Snapshot(log)}");
                 await Task.Delay(500);
-                try
-                {
-                    var body = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/v1/query?query=datatier_node_up", UriKind.Relative)));
-                    var series = body!["data"]!["result"]!.AsArray();
-                    if (series.Count > 0)
-                    {
-                        result = body;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
+                nodes ??= await QueryAsync(http, NodeUp);
+                requests ??= await QueryAsync(http, Requests);
             }
 
-            Assert.True(result is not null, "Prometheus served no datatier_node_up series within 60 s");
-            var all = result!["data"]!["result"]!.AsArray();
-            Assert.All(all, s => Assert.Equal(target, (string)s!["metric"]!["instance"]!));
-            Assert.All(all, s => Assert.Equal("datatier", (string)s!["metric"]!["job"]!));
-            Assert.Equal(fixture.Manifest.Shards.Count * 2, all.Count);
-            Assert.All(all, s => Assert.Equal("1", (string)s!["value"]![1]!));
+            if (nodes is null || requests is null)
+            {
+                Assert.Fail($"Prometheus served no {(nodes is null ? NodeUp : Requests)} series within 60 s; its log:\n{Snapshot(log)}");
+            }
+
+            Assert.All(nodes.Concat(requests), s =>
+            {
+                Assert.Equal("datatier", (string?)s!["metric"]!["job"]);
+                Assert.Equal(target, (string?)s["metric"]!["instance"]);
+            });
+            foreach (var shard in fixture.Manifest.Shards)
+            {
+                var series = nodes.Where(s => (string?)s!["metric"]!["shard"] == shard.Id).ToList();
+                Assert.Equal(1 + shard.Replicas.Count, series.Count);
+                Assert.Single(series, s => (string?)s!["metric"]!["role"] == "primary");
+                Assert.All(series, s => Assert.Equal("1", (string?)s!["value"]![1]));
+            }
+
+            Assert.True(double.Parse((string)requests.Single()!["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture) >= 5, requests.ToJsonString());
         }
         finally
         {
-            prometheus.Kill(entireProcessTree: true);
-            await prometheus.WaitForExitAsync();
-            _ = await log;
-            Directory.Delete(dir, recursive: true);
+            await StopAsync(prometheus);
+        }
+    }
+
+    /// <summary>The instant-query result, or null while Prometheus is not up or has no sample yet.</summary>
+    private static async Task<JsonArray?> QueryAsync(HttpClient http, string query)
+    {
+        try
+        {
+            var body = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/v1/query?query=" + Uri.EscapeDataString(query), UriKind.Relative)));
+            var result = body!["data"]!["result"]!.AsArray();
+            return result.Count > 0 ? result : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null; // Not listening yet.
+        }
+        catch (TaskCanceledException)
+        {
+            return null; // Starting up slowly; the caller's deadline bounds the wait.
+        }
+    }
+
+    /// <summary>Series names the server exports: DataTier's collectors (a histogram as its three series) and prometheus-net's request histogram.</summary>
+    private static HashSet<string> ExportedSeries()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var collectors = new object[] { new DataTierMetrics(), new CacheMetrics() }
+            .SelectMany(m => m.GetType().GetProperties().Where(p => typeof(Collector).IsAssignableFrom(p.PropertyType)).Select(p => (Collector)p.GetValue(m)!));
+        foreach (var collector in collectors)
+        {
+            if (collector is Histogram)
+            {
+                names.UnionWith(HistogramSuffixes.Select(suffix => collector.Name + suffix));
+            }
+            else
+            {
+                names.Add(collector.Name);
+            }
+        }
+
+        names.UnionWith(HistogramSuffixes.Select(suffix => "http_request_duration_seconds" + suffix));
+        return names;
+    }
+
+    [GeneratedRegex(@"\b(?:datatier_|http_request_)[a-z0-9_]+\b")]
+    private static partial Regex SeriesName();
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await process.WaitForExitAsync(wait.Token);
+    }
+
+    private static void Append(StringBuilder log, string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+
+    private static string Snapshot(StringBuilder log)
+    {
+        lock (log)
+        {
+            return log.ToString();
         }
     }
 
     private static string Tool(string name)
     {
         string path = Path.Combine("/usr/bin", name);
-        Assert.True(File.Exists(path), $"{path} is missing: install the Debian package 'prometheus' (./datatier test does so as root).");
+        Assert.True(File.Exists(path), $"{path} is missing: install the Debian package 'prometheus' (apt-get install prometheus; ./datatier test does so as root).");
         return path;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string tool, string arguments)
+    private static async Task<(int Code, string Output)> PromtoolAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(Tool("promtool")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(ToolTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await StopAsync(process);
+            Assert.Fail($"promtool {string.Join(' ', arguments)} ran past {ToolTimeout.TotalSeconds} s");
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 
@@ -159,5 +333,13 @@ public sealed class PrometheusTests(ClusterFixture fixture)
         }
 
         throw new InvalidOperationException("DataTier.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>A directory under the temp path, deleted with everything in it on dispose.</summary>
+    private sealed class TempDirectory(string prefix) : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
