@@ -21,6 +21,34 @@ public static class CacheKey
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Append(hash, "dt-cache-v1");
         Append(hash, shardId);
+        return Finish(hash, statement, maxRows, versions);
+    }
+
+    /// <summary>
+    /// The key of a scatter read: every shard it reads (in order), the statement each shard runs (with the merge's
+    /// order and limit), the row limit, the parameters, and the version of every table on every shard.
+    /// </summary>
+    public static string ComputeScatter(IReadOnlyList<string> shardIds, BoundStatement shardStatement, int maxRows, IReadOnlyList<(string Shard, string Table, TableVersion Version)> versions)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Append(hash, "dt-scatter-v1");
+        Append(hash, shardIds.Count);
+        foreach (var id in shardIds)
+        {
+            Append(hash, id);
+        }
+
+        Append(hash, versions.Count);
+        foreach (var (shard, _, _) in versions)
+        {
+            Append(hash, shard);
+        }
+
+        return Finish(hash, shardStatement, maxRows, versions.Select(v => (v.Table, v.Version)).ToList());
+    }
+
+    private static string Finish(IncrementalHash hash, BoundStatement statement, int maxRows, IReadOnlyList<(string Table, TableVersion Version)> versions)
+    {
         Append(hash, statement.Sql);
         Append(hash, maxRows);
         Append(hash, statement.Parameters.Count);

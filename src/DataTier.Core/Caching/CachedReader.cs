@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using DataTier.Core.Consistency;
@@ -28,12 +27,15 @@ public sealed partial class CachedReader
     private readonly TimeProvider _time;
     private readonly ILogger<CachedReader> _logger;
     private readonly Diagnostics.QueryDigest _digest;
-    private readonly ConcurrentDictionary<string, Task<Filled>> _inflight = new(StringComparer.Ordinal);
+    private readonly SingleFlight<Filled> _fills = new();
+    private readonly SingleFlight<ScatterFilled> _scatterFills = new();
+    private readonly WarmupSamples _samples;
 
     /// <summary>Creates the reader.</summary>
-    public CachedReader(DataService data, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest)
+    public CachedReader(DataService data, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest, WarmupSamples samples)
     {
         _digest = digest;
+        _samples = samples;
         _data = data;
         _cache = cache;
         _versions = versions;
@@ -64,6 +66,7 @@ public sealed partial class CachedReader
             return Uncached(await _data.QueryShardAsync(shard, statement, consistency, tokenLsn, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false));
         }
 
+        _samples.Record(new WarmupSample(shardKey, statement, [], null, maxRows, timeoutMs));
         var versions = new (string Table, TableVersion Version)[profile.Tables.Length];
         ulong writeLsn = 0;
         for (int i = 0; i < versions.Length; i++)
@@ -96,7 +99,7 @@ public sealed partial class CachedReader
         _stats.Served(profile.Tables, statement.Fingerprint, hit: false);
         var fill = mode == CacheMode.Refresh
             ? FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile)
-            : JoinOrStartFill(key, () => FillOnceAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out _);
+            : _fills.Run(key, () => FillOnceAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out _);
         var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (filled.Entry.Lsn < required)
         {
@@ -106,44 +109,6 @@ public sealed partial class CachedReader
 
         var e = filled.Entry;
         return new ReadAnswer(e.RowsJson, e.RowCount, e.Truncated, e.ShardId, filled.ServedBy, filled.NodeId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, filled.Hit);
-    }
-
-    // ConcurrentDictionary.GetOrAdd may run its factory more than once under contention, and a factory that starts
-    // a fill would then run the query twice; so a fill is published as a not-yet-started promise first and only the
-    // caller whose promise went in starts the work. The entry leaves the map only after the result is in L1.
-    private Task<Filled> JoinOrStartFill(string key, Func<Task<Filled>> start, out bool started)
-    {
-        while (true)
-        {
-            if (_inflight.TryGetValue(key, out var running))
-            {
-                started = false;
-                return running;
-            }
-
-            var promise = new TaskCompletionSource<Filled>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_inflight.TryAdd(key, promise.Task))
-            {
-                started = true;
-                _ = RunFillAsync(key, promise, start);
-                return promise.Task;
-            }
-        }
-    }
-
-    private async Task RunFillAsync(string key, TaskCompletionSource<Filled> promise, Func<Task<Filled>> start)
-    {
-        try
-        {
-            var filled = await start().ConfigureAwait(false);
-            _inflight.TryRemove(new KeyValuePair<string, Task<Filled>>(key, promise.Task));
-            promise.SetResult(filled);
-        }
-        catch (Exception ex)
-        {
-            _inflight.TryRemove(new KeyValuePair<string, Task<Filled>>(key, promise.Task));
-            promise.SetException(ex);
-        }
     }
 
     // A caller that missed just before another caller's fill finished (and left the in-flight map) finds the fresh
@@ -178,16 +143,12 @@ public sealed partial class CachedReader
 
     private void MaybeRefreshAhead(string key, CacheEntry entry, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
     {
-        // XFetch (Vattani et al., VLDB 2015): recompute early with a probability that rises as expiry nears,
-        // scaled by how long the recomputation takes, so instances need no coordination.
-        double deltaSeconds = entry.ExecutionMs / 1000.0;
-        double early = deltaSeconds * _options.RefreshAheadBeta * -Math.Log(1.0 - Random.Shared.NextDouble());
-        if (_time.GetUtcNow().AddSeconds(early) < entry.ExpiresAt)
+        if (!DueForRefresh(entry))
         {
             return;
         }
 
-        var refresh = JoinOrStartFill(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out bool started);
+        var refresh = _fills.Run(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out bool started);
         if (started)
         {
             // Nobody awaits a refresh: observe its failure here (the entry simply expires as it would have).
@@ -195,6 +156,15 @@ public sealed partial class CachedReader
             _stats.Refresh();
             Log.RefreshAhead(_logger, shard.Id);
         }
+    }
+
+    // XFetch (Vattani et al., VLDB 2015): recompute early with a probability that rises as expiry nears, scaled by
+    // how long the recomputation takes, so instances need no coordination.
+    private bool DueForRefresh(CacheEntry entry)
+    {
+        double deltaSeconds = entry.ExecutionMs / 1000.0;
+        double early = deltaSeconds * _options.RefreshAheadBeta * -Math.Log(1.0 - Random.Shared.NextDouble());
+        return _time.GetUtcNow().AddSeconds(early) >= entry.ExpiresAt;
     }
 
     private static NodeDefinition ExplainNode(ShardDefinition shard) => shard.Primary;

@@ -22,6 +22,7 @@ public static class DataTierCachingServiceCollectionExtensions
         services.TryAddSingleton<QueryCache>();
         services.TryAddSingleton<StatementProfiler>();
         services.TryAddSingleton<TtlPolicy>();
+        services.TryAddSingleton<WarmupSamples>();
         services.TryAddSingleton<CachedReader>();
         services.TryAddSingleton<WriteInvalidator>();
         return services;

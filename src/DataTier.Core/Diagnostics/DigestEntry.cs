@@ -35,7 +35,10 @@ public sealed class DigestEntry
     /// <summary>When first seen.</summary>
     public DateTimeOffset FirstSeen { get; }
 
-    /// <summary>When last seen.</summary>
+    /// <summary>Calls recorded so far.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>When the shape was last seen.</summary>
     public DateTimeOffset LastSeen => new(Interlocked.Read(ref _lastSeenTicks), TimeSpan.Zero);
 
     internal long LastSeenTicks => Interlocked.Read(ref _lastSeenTicks);

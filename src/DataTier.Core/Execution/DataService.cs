@@ -104,18 +104,34 @@ public sealed partial class DataService
     /// Runs a read on every shard (bounded concurrency) and merges the rows. With <paramref name="orderBy"/> and a
     /// limit, each shard returns only its own top <paramref name="limit"/> rows in order and the merge is a k-way merge.
     /// </summary>
-    public async Task<ScatterOutcome> ScatterAsync(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    public Task<ScatterOutcome> ScatterAsync(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
+        ScatterAsync(_topology.Current.Shards, statement, orderBy, limit, allowPartial, consistency, shard => token?.LsnFor(shard) ?? 0, maxRows, timeoutMs, cancellationToken);
+
+    /// <summary>The shards a scatter read goes to now (one topology snapshot).</summary>
+    public IReadOnlyList<ShardDefinition> ScatterShards() => _topology.Current.Shards;
+
+    /// <summary>
+    /// The statement each shard runs for a scatter read: with <paramref name="orderBy"/> or a limit, the caller's
+    /// statement wrapped so each shard returns only its own first rows in the merge order.
+    /// </summary>
+    public static BoundStatement ShardStatement(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, int maxRows) =>
+        orderBy.Count > 0 || limit is not null ? Wrap(statement, orderBy, Math.Min(limit ?? maxRows, maxRows)) : statement;
+
+    /// <summary>
+    /// Runs a read on the given shards; each shard's part is read at or after the LSN <paramref name="minLsnFor"/>
+    /// names for it (0: any node).
+    /// </summary>
+    public async Task<ScatterOutcome> ScatterAsync(IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, Func<string, ulong> minLsnFor, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
-        var snapshot = _topology.Current;
         int perShardLimit = Math.Min(limit ?? maxRows, maxRows);
-        var shardStatement = orderBy.Count > 0 || limit is not null ? Wrap(statement, orderBy, perShardLimit) : statement;
+        var shardStatement = ShardStatement(statement, orderBy, limit, maxRows);
         using var gate = new SemaphoreSlim(_options.ScatterConcurrency);
-        var tasks = snapshot.Shards.Select(async shard =>
+        var tasks = shards.Select(async shard =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await QueryShardAsync(shard, shardStatement, consistency, token?.LsnFor(shard.Id) ?? 0, perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
+                return await QueryShardAsync(shard, shardStatement, consistency, minLsnFor(shard.Id), perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -148,13 +164,13 @@ public sealed partial class DataService
                     throw error ?? new OperationCanceledException();
                 }
 
-                failures.Add(new ScatterShardFailure(snapshot.Shards[i].Id, dte.Code, dte.Message));
+                failures.Add(new ScatterShardFailure(shards[i].Id, dte.Code, dte.Message));
             }
         }
 
         var merged = Merge(parts, orderBy, Math.Min(limit ?? maxRows, maxRows));
-        var shards = parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id)).ToList();
-        return new ScatterOutcome(merged, shards, failures);
+        var shardResults = parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id, p.Result.Lsn)).ToList();
+        return new ScatterOutcome(merged, shardResults, failures);
     }
 
     /// <summary>Runs a read on a shard; with a non-zero <paramref name="minLsn"/> only a node that has reached it serves.</summary>

@@ -4,7 +4,7 @@ namespace DataTier.Core.Execution;
 public sealed record ScatterOutcome(QueryResult Result, IReadOnlyList<ScatterShardResult> Shards, IReadOnlyList<ScatterShardFailure> FailedShards);
 
 /// <summary>One shard's part of a scatter read.</summary>
-public sealed record ScatterShardResult(string Id, int RowCount, double ElapsedMs, string ServedBy, string Node);
+public sealed record ScatterShardResult(string Id, int RowCount, double ElapsedMs, string ServedBy, string? Node, ulong Lsn);
 
 /// <summary>A shard that failed during a partial scatter read.</summary>
 public sealed record ScatterShardFailure(string Id, string Code, string Detail);

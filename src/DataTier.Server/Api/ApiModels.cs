@@ -39,6 +39,9 @@ public sealed class CacheWarmupRequest
 {
     /// <summary>Reads to run and cache.</summary>
     public List<StatementToWarm>? Statements { get; set; }
+
+    /// <summary>Instead of a list: run again the N cacheable statement shapes the query digest has seen most often.</summary>
+    public int? Top { get; set; }
 }
 
 /// <summary>One read to warm.</summary>
@@ -54,11 +57,11 @@ public sealed class StatementToWarm
     public System.Text.Json.JsonElement Params { get; set; }
 }
 
-/// <summary>What one warmed read cached.</summary>
-public sealed record CacheWarmupResult(string Shard, string Fingerprint, int RowCount);
+/// <summary>What one warmed read cached ("*" for a scatter read); Calls is the digest's count when warmed by "top".</summary>
+public sealed record CacheWarmupResult(string Shard, string Fingerprint, int RowCount, long? Calls = null, string? Error = null);
 
-/// <summary>The warmup's outcome.</summary>
-public sealed record CacheWarmupResponse(int Warmed, IReadOnlyList<CacheWarmupResult> Statements);
+/// <summary>The warmup's outcome: how many reads were cached and how many failed (each with its error).</summary>
+public sealed record CacheWarmupResponse(int Warmed, int Failed, IReadOnlyList<CacheWarmupResult> Statements);
 
 /// <summary>GET /admin/db/slow-queries.</summary>
 public sealed record SlowQueriesView(string Sort, double SlowThresholdMs, int DigestFingerprints, long DigestEvicted, IReadOnlyList<Core.Diagnostics.SlowQueryEntry> Statements);

@@ -1,5 +1,9 @@
 using System.Text.Json;
 using DataTier.Core.Caching;
+using DataTier.Core.Consistency;
+using DataTier.Core.Diagnostics;
+using DataTier.Core.Errors;
+using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
@@ -7,7 +11,7 @@ using DataTier.Server.Problems;
 
 namespace DataTier.Server.Endpoints;
 
-/// <summary>Cache admin: statistics and invalidation.</summary>
+/// <summary>Cache admin: statistics, invalidation and warm-up.</summary>
 public static class CacheEndpoints
 {
     /// <summary>Maps <c>/admin/cache/*</c>.</summary>
@@ -67,47 +71,93 @@ public static class CacheEndpoints
 
             throw ProblemException.InvalidRequest("Name a 'table' (and optionally a 'shard'), a 'key', or set 'all': true.");
         });
-        cache.MapPost("/warmup", static async (HttpContext http, CachedReader reader, Core.Execution.StatementPreparer preparer, Core.Execution.DataService data) =>
+        cache.MapPost("/warmup", WarmupAsync);
+    }
+
+    private const string WarmupShape = "Send {\"top\": N} (the N statement shapes the digest has seen most often) or {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.";
+
+    private static async Task<IResult> WarmupAsync(HttpContext http, CachedReader reader, WarmupSamples samples, QueryDigest digest, StatementPreparer preparer, DataService data)
+    {
+        CacheWarmupRequest? request;
+        try
         {
-            CacheWarmupRequest? request;
-            try
-            {
-                request = await JsonSerializer.DeserializeAsync(http.Request.Body, ServerJsonContext.Default.CacheWarmupRequest, http.RequestAborted);
-            }
-            catch (JsonException)
-            {
-                throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "Send {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.");
-            }
+            request = await JsonSerializer.DeserializeAsync(http.Request.Body, ServerJsonContext.Default.CacheWarmupRequest, http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", WarmupShape);
+        }
 
-            if (request?.Statements is not { Count: > 0 } statements)
-            {
-                throw ProblemException.InvalidRequest("'statements' must list at least one {shardKey, sql, params} to run and cache.");
-            }
+        if (request is null || (request.Top is null) == (request.Statements is null))
+        {
+            throw ProblemException.InvalidRequest("Name either 'top' or 'statements', not both. " + WarmupShape);
+        }
 
-            if (statements.Count > 1000)
+        if (request.Top is int top)
+        {
+            if (top is < 1 or > MaxWarmup)
             {
-                throw ProblemException.InvalidRequest($"'statements' has {statements.Count} entries; at most 1000 are allowed per call.");
-            }
-
-            // Validate everything before running anything.
-            var prepared = statements.Select((s, i) =>
-            {
-                if (s is null || string.IsNullOrEmpty(s.ShardKey))
-                {
-                    throw ProblemException.InvalidRequest($"statements[{i}].shardKey is required.");
-                }
-
-                return (s.ShardKey, Statement: preparer.Prepare(s.Sql, s.Params, Core.Execution.StatementPurpose.Read, $"statements[{i}].sql"));
-            }).ToList();
-            var results = new List<CacheWarmupResult>(prepared.Count);
-            foreach (var (shardKey, statement) in prepared)
-            {
-                var answer = await reader.QueryAsync(shardKey, statement, Core.Consistency.ConsistencyLevel.Eventual, null,
-                    data.Options.DefaultMaxRows, data.Options.DefaultTimeoutMs, CacheMode.Refresh, http.RequestAborted);
-                results.Add(new CacheWarmupResult(answer.ShardId, statement.Fingerprint, answer.RowCount));
+                throw ProblemException.InvalidRequest($"'top' is {top}; it must be between 1 and {MaxWarmup}.");
             }
 
-            return TypedResults.Ok(new CacheWarmupResponse(results.Count, results));
-        });
+            var results = new List<CacheWarmupResult>(top);
+            foreach (var (sample, calls) in samples.MostFrequent(digest, top))
+            {
+                results.Add(await WarmAsync(reader, sample, calls, http.RequestAborted));
+            }
+
+            return TypedResults.Ok(Response(results));
+        }
+
+        var statements = request.Statements!;
+        if (statements.Count is 0 or > MaxWarmup)
+        {
+            throw ProblemException.InvalidRequest($"'statements' has {statements.Count} entries; send between 1 and {MaxWarmup}.");
+        }
+
+        // Validate everything before running anything.
+        var prepared = statements.Select((s, i) =>
+        {
+            if (s is null || string.IsNullOrEmpty(s.ShardKey))
+            {
+                throw ProblemException.InvalidRequest($"statements[{i}].shardKey is required.");
+            }
+
+            var statement = preparer.Prepare(s.Sql, s.Params, StatementPurpose.Read, $"statements[{i}].sql");
+            return new WarmupSample(s.ShardKey, statement, [], null, data.Options.DefaultMaxRows, data.Options.DefaultTimeoutMs);
+        }).ToList();
+        var warmed = new List<CacheWarmupResult>(prepared.Count);
+        foreach (var sample in prepared)
+        {
+            warmed.Add(await WarmAsync(reader, sample, null, http.RequestAborted));
+        }
+
+        return TypedResults.Ok(Response(warmed));
+    }
+
+    private const int MaxWarmup = 1000;
+
+    private static CacheWarmupResponse Response(List<CacheWarmupResult> results) =>
+        new(results.Count(r => r.Error is null), results.Count(r => r.Error is not null), results);
+
+    // One failing statement (a table dropped since it was sampled, a shard down) does not stop the others; it is
+    // reported with its error. Cancellation by the caller still ends the whole warm-up.
+    private static async Task<CacheWarmupResult> WarmAsync(CachedReader reader, WarmupSample sample, long? calls, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (sample.ShardKey is { } shardKey)
+            {
+                var answer = await reader.QueryAsync(shardKey, sample.Statement, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh, cancellationToken);
+                return new CacheWarmupResult(answer.ShardId, sample.Statement.Fingerprint, answer.RowCount, calls);
+            }
+
+            var scatter = await reader.ScatterAsync(sample.Statement, sample.OrderBy, sample.Limit, allowPartial: false, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh, cancellationToken);
+            return new CacheWarmupResult("*", sample.Statement.Fingerprint, scatter.RowCount, calls);
+        }
+        catch (DataTierException ex)
+        {
+            return new CacheWarmupResult(sample.ShardKey is null ? "*" : "", sample.Statement.Fingerprint, 0, calls, $"{ex.Code}: {ex.Message}");
+        }
     }
 }

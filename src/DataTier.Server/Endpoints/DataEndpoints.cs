@@ -49,19 +49,26 @@ public static class DataEndpoints
                 w.WriteString("node", answer.NodeId);
             }
 
-            if (answer.Cache is { } cache)
-            {
-                w.WriteStartObject("cache");
-                w.WriteString("layer", cache.Layer);
-                w.WriteNumber("ageMs", Math.Round(cache.AgeMs, 3));
-                w.WriteNumber("ttlSeconds", Math.Round(cache.TtlSeconds, 3));
-                w.WriteNumber("complexity", cache.Complexity);
-                w.WriteEndObject();
-            }
+            WriteCacheInfo(w, answer.Cache);
 
             w.WriteNumber("elapsedMs", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
             w.WriteEndObject();
         });
+    }
+
+    private static void WriteCacheInfo(Utf8JsonWriter w, CacheHitInfo? cache)
+    {
+        if (cache is null)
+        {
+            return;
+        }
+
+        w.WriteStartObject("cache");
+        w.WriteString("layer", cache.Layer);
+        w.WriteNumber("ageMs", Math.Round(cache.AgeMs, 3));
+        w.WriteNumber("ttlSeconds", Math.Round(cache.TtlSeconds, 3));
+        w.WriteNumber("complexity", cache.Complexity);
+        w.WriteEndObject();
     }
 
     private static CacheMode ParseCacheMode(string? value) => value?.ToLowerInvariant() switch
@@ -148,7 +155,7 @@ public static class DataEndpoints
         });
     }
 
-    private static async Task ScatterAsync(HttpContext http, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task ScatterAsync(HttpContext http, CachedReader reader, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.ScatterRequest);
         var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Read);
@@ -172,14 +179,17 @@ public static class DataEndpoints
         }
 
         int? limit = request.Limit is int l ? Math.Min(l, data.Options.MaxRows) : null;
-        var outcome = await data.ScatterAsync(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
+        var mode = ParseCacheMode(request.Cache);
+        var outcome = await reader.ScatterAsync(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, mode, http.RequestAborted);
         await WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("rows");
-            ResultJsonWriter.WriteRows(w, outcome.Result);
-            w.WriteNumber("rowCount", outcome.Result.Rows.Count);
-            w.WriteBoolean("truncated", outcome.Result.Truncated);
+            w.WriteRawValue(outcome.RowsJson, skipInputValidation: true);
+            w.WriteNumber("rowCount", outcome.RowCount);
+            w.WriteBoolean("truncated", outcome.Truncated);
+            w.WriteString("servedBy", outcome.ServedBy);
+            WriteCacheInfo(w, outcome.Cache);
             w.WritePropertyName("shards");
             w.WriteStartArray();
             foreach (var s in outcome.Shards)
@@ -189,7 +199,10 @@ public static class DataEndpoints
                 w.WriteNumber("rowCount", s.RowCount);
                 w.WriteNumber("elapsedMs", Math.Round(s.ElapsedMs, 3));
                 w.WriteString("servedBy", s.ServedBy);
-                w.WriteString("node", s.Node);
+                if (s.Node is not null)
+                {
+                    w.WriteString("node", s.Node);
+                }
                 w.WriteEndObject();
             }
 

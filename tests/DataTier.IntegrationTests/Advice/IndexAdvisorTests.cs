@@ -159,15 +159,9 @@ public sealed class IndexAdvisorTests(ClusterFixture fixture, ITestOutputHelper 
                 "select pg_stat_statements_reset(userid, dbid, queryid) from pg_stat_statements where query like '%adv\\_%'");
         }
 
-        foreach (var primary in nodes.Where(n => n.Role == DataTier.DevCluster.ClusterNodeRole.Primary))
+        foreach (var shard in nodes.Select(n => n.ShardId!).Distinct())
         {
-            long lsn = await Db.ScalarAsync<long>(primary.SuperuserConnectionString, "select (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8");
-            foreach (var replica in nodes.Where(n => n.ShardId == primary.ShardId && n.Role == DataTier.DevCluster.ClusterNodeRole.Replica))
-            {
-                await Db.WaitUntilAsync(async () => await Db.ScalarAsync<long>(replica.SuperuserConnectionString,
-                    "select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::int8") >= lsn, TimeSpan.FromSeconds(60), $"{replica.Id} replayed the test's WAL");
-                await Db.ExecuteAsync(replica.SuperuserConnectionString, "CHECKPOINT");
-            }
+            await ReplicaRestartpoint.TakeAsync(fixture, shard);
         }
     }
 

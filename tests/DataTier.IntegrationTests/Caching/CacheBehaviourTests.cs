@@ -101,7 +101,7 @@ public sealed class CacheBehaviourTests(ClusterFixture fixture)
         string sql = $"select count(*) as {marker} from activity_logs where team_id = @t and action = @a";
         // Teach DataTier the statement's shape (its plan profile) with other values first.
         await Api.OkAsync(app, "/v1/query", new { shardKey = "team-1", sql, @params = new { t = "team-1", a = "agent.run" } });
-        long before = await CallsAsync(marker);
+        long before = await StatementCalls.CountAsync(fixture, marker);
 
         using var gate = new SemaphoreSlim(0);
         var requests = Enumerable.Range(0, 200).Select(async _ =>
@@ -113,7 +113,7 @@ public sealed class CacheBehaviourTests(ClusterFixture fixture)
         var answers = await Task.WhenAll(requests);
         Assert.All(answers, r => Assert.Equal(HttpStatusCode.OK, r.Status));
         Assert.Single(answers.Select(r => r.Body!["rows"]!.ToJsonString()).Distinct());
-        Assert.Equal(1, await CallsAsync(marker) - before);
+        Assert.Equal(1, await StatementCalls.CountAsync(fixture, marker) - before);
     }
 
     [Fact]
@@ -226,17 +226,5 @@ public sealed class CacheBehaviourTests(ClusterFixture fixture)
 
         Api.AssertProblem(await Api.PostAsync(admin, "/admin/cache/warmup", new { statements = new[] { new { shardKey = team, sql = "delete from users" } } }), HttpStatusCode.BadRequest, "write-in-read");
         Api.AssertProblem(await Api.PostAsync(app, "/admin/cache/warmup", new { statements = Array.Empty<object>() }), HttpStatusCode.Forbidden, "forbidden");
-    }
-
-    private async Task<long> CallsAsync(string marker)
-    {
-        long calls = 0;
-        foreach (var node in fixture.Cluster.Nodes.Where(n => n.ShardId is not null))
-        {
-            calls += await Db.ScalarAsync<long>(node.AdminConnectionString,
-                "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like @q and query not ilike 'explain%'", ("q", $"%{marker}%"));
-        }
-
-        return calls;
     }
 }

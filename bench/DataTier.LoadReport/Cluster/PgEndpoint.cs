@@ -1,0 +1,31 @@
+using System.Globalization;
+using Npgsql;
+
+namespace DataTier.LoadReport.Cluster;
+
+/// <summary>One PostgreSQL server as pgbench and pgpool need it: host, port, database, login.</summary>
+internal sealed record PgEndpoint(string Host, int Port, string Database, string Username, string Password)
+{
+    public static PgEndpoint Parse(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return new PgEndpoint(b.Host ?? "127.0.0.1", b.Port, b.Database ?? "", b.Username ?? "", b.Password ?? "");
+    }
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Database = Database,
+        Username = Username,
+        Password = Password,
+        Timeout = 5,
+        CommandTimeout = 120,
+        Pooling = false,
+    }.ConnectionString;
+
+    /// <summary>The same login on another port (pgpool in front of this server).</summary>
+    public PgEndpoint WithPort(int port) => this with { Port = port };
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}/{Database}");
+}

@@ -1,0 +1,14 @@
+namespace DataTier.LoadReport.Model;
+
+/// <summary>How a scenario's load is generated.</summary>
+internal enum LoadTool
+{
+    /// <summary>One wrk process with a bench/load script.</summary>
+    Wrk,
+
+    /// <summary>Several wrk processes started one after another (connections arriving over the ramp).</summary>
+    WrkSpike,
+
+    /// <summary>pgbench with the prepared scripts.</summary>
+    Pgbench,
+}

@@ -1,0 +1,17 @@
+namespace DataTier.LoadReport.Model;
+
+/// <summary>What answered a scenario's requests.</summary>
+internal enum SystemUnderTest
+{
+    /// <summary>The DataTier server that <c>dev up</c> started (cache on).</summary>
+    DataTier,
+
+    /// <summary>A second DataTier server on the same cluster with <c>DataTier:Cache:Enabled=false</c>.</summary>
+    DataTierCacheOff,
+
+    /// <summary>pgbench straight to the shard's primary: the floor for a read that misses every cache.</summary>
+    PostgresDirect,
+
+    /// <summary>pgbench through Pgpool-II (load balancing and its query cache on) in front of the shard.</summary>
+    Pgpool,
+}

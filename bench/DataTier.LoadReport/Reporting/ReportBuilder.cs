@@ -1,0 +1,113 @@
+using System.Globalization;
+using DataTier.LoadReport.Model;
+using DataTier.LoadReport.Running;
+using DataTier.LoadReport.Sampling;
+
+namespace DataTier.LoadReport.Reporting;
+
+/// <summary>Turns the scenario results into the report: side-by-side ratios, the issue's targets, the timeline.</summary>
+internal static class ReportBuilder
+{
+    /// <summary>Groups whose DataTier scenarios are compared with pgbench straight to the primary and with pgpool.</summary>
+    public static readonly IReadOnlyList<string> ComparedGroups = ["hot-read", "point-read", "aggregate"];
+
+    public static BenchReport Build(RunOptions options, MachineInfo machine, DateTimeOffset started, DateTimeOffset finished, IReadOnlyList<ScenarioResult> results, IReadOnlyList<ProcSample> samples)
+    {
+        double maxRss = samples.Count == 0 ? 0 : Math.Round(samples.Max(s => s.DataTierRssMb), 1);
+        double maxCacheOffRss = samples.Count == 0 ? 0 : Math.Round(samples.Max(s => s.CacheOffRssMb), 1);
+        var report = new BenchReport
+        {
+            Stamp = options.Stamp,
+            StartedAt = started,
+            FinishedAt = finished,
+            Settings = new RunSettings(
+                options.DurationSeconds, options.Smoke, options.DemoRows, options.Data.ShardId, options.Data.ComparisonTeams.Count,
+                options.Data.LogsPerTeam, options.Data.ZipfExponent, BenchRunner.PgbenchModeDirect, BenchRunner.PgbenchModePgpool,
+                options.Commit, options.ServerSettings),
+            Machine = machine,
+            Scenarios = results,
+            Comparisons = Compare(results),
+            Targets = [],
+            DataTierMaxRssMb = maxRss,
+            CacheOffMaxRssMb = maxCacheOffRss,
+            Timeline = samples.Select(s => new TimelinePoint(Math.Round(s.Seconds, 1), Math.Round(s.DataTier, 3), Math.Round(s.Machine, 3),
+                Math.Round(s.DataTierRssMb, 1), Math.Round(s.CacheOffRssMb, 1))).ToList(),
+        };
+        return report with { Targets = Targets(report) };
+    }
+
+    public static IReadOnlyList<ComparisonRow> Compare(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<ComparisonRow>();
+        foreach (string group in ComparedGroups)
+        {
+            var inGroup = results.Where(r => r.Group == group).ToList();
+            var baselines = inGroup.Where(r => r.System is SystemUnderTest.PostgresDirect or SystemUnderTest.Pgpool).ToList();
+            foreach (var dataTier in inGroup.Where(r => r.System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff))
+            {
+                foreach (var baseline in baselines)
+                {
+                    rows.Add(new ComparisonRow(group, dataTier.Name, baseline.Name, baseline.System,
+                        Ratio(dataTier.RequestsPerSecond, baseline.RequestsPerSecond), Ratio(dataTier.Latency.P99Ms, baseline.Latency.P99Ms)));
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The targets of issue #8 for this machine, checked against the run (not in a smoke run: too short).</summary>
+    public static IReadOnlyList<TargetCheck> Targets(BenchReport report)
+    {
+        bool measure = !report.Settings.Smoke;
+        var list = new List<TargetCheck>();
+        string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+        if (report.Find("hot-read-c64") is { } hot)
+        {
+            list.Add(new TargetCheck("Cache-hit reads at 64 connections", ">= 40,000 req/s with p99 < 5 ms",
+                $"{F(hot.RequestsPerSecond, "N0")} req/s, p99 {F(hot.Latency.P99Ms, "0.00")} ms",
+                measure ? hot.RequestsPerSecond >= 40_000 && hot.Latency.P99Ms < 5 : null));
+        }
+
+        if (report.Find("point-read-pgbench-c64") is { } direct)
+        {
+            foreach (string name in new[] { "point-read-cache-off-c64", "point-read-bypass-c64" })
+            {
+                if (report.Find(name) is { } miss)
+                {
+                    double share = direct.RequestsPerSecond > 0 ? miss.RequestsPerSecond / direct.RequestsPerSecond : 0;
+                    list.Add(new TargetCheck($"Cache-miss point reads ({name})", ">= 50% of pgbench straight to the primary, same query and keys",
+                        $"{F(share, "P0")} ({F(miss.RequestsPerSecond, "N0")} vs {F(direct.RequestsPerSecond, "N0")} req/s)",
+                        measure ? share >= 0.5 : null));
+                }
+            }
+        }
+
+        foreach (string name in new[] { "hot-read-c1000", "hot-read-c1000-sustained", "hot-read-spike-c1000" })
+        {
+            if (report.Find(name) is { } peak)
+            {
+                list.Add(new TargetCheck($"1,000 connections ({name})", "0 errors, p99 < 50 ms (cache hits)",
+                    $"{peak.Errors.Total} errors, p99 {F(peak.Latency.P99Ms, "0.0")} ms, {F(peak.RequestsPerSecond, "N0")} req/s",
+                    measure ? peak.Errors.Total == 0 && peak.Latency.P99Ms < 50 : peak.Errors.Total == 0));
+            }
+        }
+
+        if (report.Find("aggregate-cache-off-c8") is { } executed && report.Find("aggregate-cache-on-c8") is { } cached)
+        {
+            double latency = Ratio(executed.Latency.P50Ms, cached.Latency.P50Ms);
+            double throughput = Ratio(cached.RequestsPerSecond, executed.RequestsPerSecond);
+            list.Add(new TargetCheck("Heavy aggregate, cache hit vs execution", ">= 100x faster (p50 at 8 connections)",
+                $"{F(latency, "N0")}x by p50 ({F(executed.Latency.P50Ms, "0.0")} vs {F(cached.Latency.P50Ms, "0.000")} ms), {F(throughput, "N0")}x by req/s",
+                measure ? latency >= 100 : null));
+        }
+
+        list.Add(new TargetCheck("DataTier RSS throughout the run", "< 500 MB",
+            $"max {F(report.DataTierMaxRssMb, "0")} MB (cache on), {F(report.CacheOffMaxRssMb, "0")} MB (cache off)",
+            report.DataTierMaxRssMb > 0 ? report.DataTierMaxRssMb < 500 && report.CacheOffMaxRssMb < 500 : null));
+        return list;
+    }
+
+    private static double Ratio(double a, double b) => b > 0 ? Math.Round(a / b, 3) : 0;
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using DataTier.LoadReport.Model;
+using DataTier.LoadReport.Reporting;
+using DataTier.LoadReport.Sampling;
+using DataTier.LoadReport.Scenarios;
+
+namespace DataTier.LoadReport.Running;
+
+/// <summary>
+/// Runs the warm-up and every scenario in order while /proc is sampled, reads DataTier's cache and runtime counters
+/// around each scenario, and returns the report.
+/// </summary>
+internal sealed class BenchRunner(RunOptions options, TextWriter progress)
+{
+    public const string PgbenchModeDirect = "prepared";
+
+    // Pgpool-II 4.3's extended-protocol path is several times slower than its simple-protocol path on this machine
+    // (measured while building this harness), so pgpool gets the mode it is fastest in.
+    public const string PgbenchModePgpool = "simple";
+
+    public async Task<BenchReport> RunAsync(CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var machine = MachineProbe.Describe();
+        string mainUrl = options.Manifest.RequireBaseUrl();
+        var wrk = new WrkRunner(options.LoadDir, options.Data.DataDir, options.Manifest.Keys.App, trackStatus: options.Smoke);
+        var pgbench = new PgbenchRunner(options.Data, Path.Combine(options.Data.DataDir, "pgbench-logs"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await using var sampler = new ProcSampler(options.Processes, TimeSpan.FromMilliseconds(500), MachineProbe.ClockTicksPerSecond());
+        sampler.Start();
+
+        Say(sampler, $"warming up both DataTier servers ({(options.Smoke ? "smoke" : "full")} run) ...");
+        foreach (var warm in ScenarioPlan.WarmUp(options.Smoke))
+        {
+            var outcome = await wrk.RunAsync(warm, UrlOf(warm.System, mainUrl), ct).ConfigureAwait(false);
+            if (outcome.Errors.Total > 0)
+            {
+                Say(sampler, $"warm-up {warm.Name}: {outcome.Errors.Total} errors {string.Join("; ", outcome.Notes)}");
+            }
+        }
+
+        var plan = ScenarioPlan.Build(options.DurationSeconds, options.Smoke)
+            .Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name))
+            .ToList();
+        var results = new List<ScenarioResult>();
+        foreach (var scenario in plan)
+        {
+            if (!options.Smoke)
+            {
+                // Let the previous scenario's connections close and the machine settle.
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+
+            var result = await RunScenarioAsync(scenario, wrk, pgbench, http, sampler, mainUrl, ct).ConfigureAwait(false);
+            results.Add(result);
+            Say(sampler, Describe(result));
+        }
+
+        var samples = sampler.Samples;
+        return ReportBuilder.Build(options, machine, started, DateTimeOffset.UtcNow, results, samples);
+    }
+
+    private async Task<ScenarioResult> RunScenarioAsync(ScenarioDefinition scenario, WrkRunner wrk, PgbenchRunner pgbench, HttpClient http, ProcSampler sampler, string mainUrl, CancellationToken ct)
+    {
+        string? serverUrl = scenario.IsDataTier ? UrlOf(scenario.System, mainUrl) : null;
+        if (scenario.WarmUpSeconds > 0)
+        {
+            var warm = scenario with { Name = scenario.Name + "-warm-up", DurationSeconds = scenario.WarmUpSeconds };
+            _ = warm.Tool == LoadTool.Pgbench
+                ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ModeOf(warm.System), ct).ConfigureAwait(false)
+                : await wrk.RunAsync(warm, serverUrl!, ct).ConfigureAwait(false);
+        }
+
+        var cacheBefore = scenario.System == SystemUnderTest.DataTier
+            ? await CacheCounters.ReadAsync(http, mainUrl, options.Manifest.Keys.Admin, ct).ConfigureAwait(false)
+            : null;
+        var pgpoolBefore = scenario.System == SystemUnderTest.Pgpool
+            ? await PgpoolCacheCounters.ReadAsync(EndpointOf(SystemUnderTest.Pgpool), ct).ConfigureAwait(false)
+            : null;
+        var runtimeBefore = serverUrl is null ? null : await RuntimeSnapshot.ReadAsync(http, serverUrl, sampler.Now, ct).ConfigureAwait(false);
+        double start = sampler.Now;
+
+        // The thread-pool queue is a gauge: read it halfway through, under load.
+        using var midCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var mid = serverUrl is null ? Task.FromResult<RuntimeSnapshot?>(null) : Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(scenario.DurationSeconds / 2.0), midCancel.Token).ConfigureAwait(false);
+            return await RuntimeSnapshot.ReadAsync(http, serverUrl, sampler.Now, midCancel.Token).ConfigureAwait(false);
+        }, midCancel.Token);
+
+        LoadOutcome outcome;
+        try
+        {
+            outcome = scenario.Tool switch
+            {
+                LoadTool.Pgbench => await pgbench.RunAsync(scenario, EndpointOf(scenario.System), ModeOf(scenario.System), ct).ConfigureAwait(false),
+                _ => await wrk.RunAsync(scenario, serverUrl!, ct).ConfigureAwait(false),
+            };
+        }
+        finally
+        {
+            await midCancel.CancelAsync().ConfigureAwait(false);
+        }
+
+        double end = sampler.Now;
+        RuntimeSnapshot? midSnapshot = null;
+        try
+        {
+            midSnapshot = await mid.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The scenario ended first.
+        }
+
+        var runtimeAfter = serverUrl is null ? null : await RuntimeSnapshot.ReadAsync(http, serverUrl, sampler.Now, ct).ConfigureAwait(false);
+        var cacheAfter = cacheBefore is null ? null : await CacheCounters.ReadAsync(http, mainUrl, options.Manifest.Keys.Admin, ct).ConfigureAwait(false);
+        var pgpoolAfter = pgpoolBefore is null ? null : await PgpoolCacheCounters.ReadAsync(EndpointOf(SystemUnderTest.Pgpool), ct).ConfigureAwait(false);
+        // Let the last 0.5 s sample of the window land.
+        await Task.Delay(TimeSpan.FromMilliseconds(600), ct).ConfigureAwait(false);
+
+        return new ScenarioResult
+        {
+            Name = scenario.Name,
+            Group = scenario.Group,
+            Title = scenario.Title,
+            System = scenario.System,
+            Tool = scenario.Tool,
+            Connections = scenario.Connections,
+            DurationSeconds = Math.Round(outcome.DurationSeconds, 2),
+            OffsetSeconds = Math.Round(start, 1),
+            Requests = outcome.Requests,
+            RequestsPerSecond = Math.Round(outcome.RequestsPerSecond, 1),
+            Errors = outcome.Errors,
+            Latency = LatencySummary.From(outcome.Latency, outcome.MeanLatencyUs),
+            Percentiles = outcome.Latency.Entries.Select(e => new[] { e.Percentile, Math.Round(e.ValueUs / 1000, 3) }).ToList(),
+            Cpu = sampler.Cpu(start, end),
+            Memory = scenario.IsDataTier ? sampler.Memory(scenario.System == SystemUnderTest.DataTierCacheOff, start, end) : null,
+            Cache = CacheCounters.Between(cacheBefore, cacheAfter) ?? PgpoolCacheCounters.Between(pgpoolBefore, pgpoolAfter),
+            Runtime = RuntimeSnapshot.Between(runtimeBefore, midSnapshot, runtimeAfter),
+            Gated = scenario.IsDataTier,
+            Notes = outcome.Notes,
+        };
+    }
+
+    private string UrlOf(SystemUnderTest system, string mainUrl) => system == SystemUnderTest.DataTierCacheOff ? options.CacheOffUrl : mainUrl;
+
+    private Cluster.PgEndpoint EndpointOf(SystemUnderTest system)
+    {
+        var primary = options.Manifest.ComparisonShard.PrimaryEndpoint;
+        return system == SystemUnderTest.Pgpool ? primary.WithPort(options.PgpoolPort) : primary;
+    }
+
+    private static string ModeOf(SystemUnderTest system) => system == SystemUnderTest.Pgpool ? PgbenchModePgpool : PgbenchModeDirect;
+
+    private static string Describe(ScenarioResult r)
+    {
+        string cpu = r.Cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; CPU cores: DataTier {r.Cpu.DataTier + r.Cpu.DataTierCacheOff:0.00}, PostgreSQL {r.Cpu.Postgres:0.00}, pgpool {r.Cpu.Pgpool:0.00}, load generator {r.Cpu.LoadGenerator:0.00}, foreign {r.Cpu.Foreign:0.00}");
+        string hit = r.Cache is { } c && c.Hits + c.Misses > 0 ? string.Create(CultureInfo.InvariantCulture, $", hit rate {c.HitRate:P1}") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{r.Name}: {r.RequestsPerSecond:N0} req/s, p50 {r.Latency.P50Ms:0.###} ms, p99 {r.Latency.P99Ms:0.###} ms, {r.Errors.Total} errors{hit}{cpu}") +
+            (r.Notes.Count > 0 ? "\n    " + string.Join("\n    ", r.Notes) : "");
+    }
+
+    private void Say(ProcSampler sampler, string line) =>
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{sampler.Now,6:0}s] {line}"));
+}

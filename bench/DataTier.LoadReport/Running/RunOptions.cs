@@ -1,0 +1,39 @@
+using DataTier.LoadReport.Cluster;
+using DataTier.LoadReport.Preparation;
+using DataTier.LoadReport.Sampling;
+
+namespace DataTier.LoadReport.Running;
+
+/// <summary>Everything <c>run</c> needs: the cluster, the prepared data, the extra servers, and how long to run.</summary>
+internal sealed record RunOptions
+{
+    public required DevClusterManifest Manifest { get; init; }
+
+    public required PreparedData Data { get; init; }
+
+    public required string LoadDir { get; init; }
+
+    public required string CacheOffUrl { get; init; }
+
+    public required int PgpoolPort { get; init; }
+
+    public required ProcessGroups Processes { get; init; }
+
+    public required int DurationSeconds { get; init; }
+
+    public required bool Smoke { get; init; }
+
+    public required string OutDir { get; init; }
+
+    public required string Stamp { get; init; }
+
+    public required int DemoRows { get; init; }
+
+    public required string Commit { get; init; }
+
+    /// <summary>Settings the servers ran with beyond the cluster's defaults, for the report.</summary>
+    public required IReadOnlyList<string> ServerSettings { get; init; }
+
+    /// <summary>Only these scenarios (names); empty for all.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+}

@@ -1,0 +1,44 @@
+using DataTier.LoadReport.Model;
+
+namespace DataTier.LoadReport.Scenarios;
+
+/// <summary>
+/// One scenario to run: who answers, with which tool and script, how many connections, for how long.
+/// <see cref="Script"/> is a bench/load Lua file for wrk, or the prepared script set for pgbench
+/// (<c>hot-read</c>, <c>point-read</c>, <c>aggregate</c>).
+/// </summary>
+internal sealed record ScenarioDefinition
+{
+    public required string Name { get; init; }
+
+    public required string Group { get; init; }
+
+    public required string Title { get; init; }
+
+    public required SystemUnderTest System { get; init; }
+
+    public required LoadTool Tool { get; init; }
+
+    public required string Script { get; init; }
+
+    public required int Connections { get; init; }
+
+    /// <summary>wrk threads (or pgbench jobs); the session mix needs one connection per thread.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>Whole seconds: wrk and pgbench take no fractions.</summary>
+    public required int DurationSeconds { get; init; }
+
+    /// <summary>DataTier's <c>cache</c> request field (DT_CACHE) for the scripts that send one.</summary>
+    public string? Cache { get; init; }
+
+    /// <summary>For <see cref="LoadTool.WrkSpike"/>: wrk processes started one after another, and the gap between them.</summary>
+    public int SpikeWaves { get; init; }
+
+    public double SpikeGapSeconds { get; init; }
+
+    /// <summary>An unmeasured run of the same load first, so that a cache scenario starts with its entries filled.</summary>
+    public int WarmUpSeconds { get; init; }
+
+    public bool IsDataTier => System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff;
+}

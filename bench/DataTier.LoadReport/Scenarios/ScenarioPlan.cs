@@ -1,0 +1,123 @@
+using System.Globalization;
+using DataTier.LoadReport.Model;
+
+namespace DataTier.LoadReport.Scenarios;
+
+/// <summary>
+/// The scenarios of a run, in order. Compared scenarios of one statement run back to back (DataTier, pgbench direct,
+/// pgpool) so that they see the same machine; writes come last because they change the data the reads use.
+/// </summary>
+internal static class ScenarioPlan
+{
+    public const int CompareConnections = 64;
+    public const int AggregateConnections = 8;
+    public const int PeakConnections = 1000;
+
+    /// <summary>Every measured scenario for a per-scenario duration of <paramref name="duration"/> seconds.</summary>
+    public static IReadOnlyList<ScenarioDefinition> Build(int duration, bool smoke)
+    {
+        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+        int warm = smoke ? 1 : 3;
+        var list = new List<ScenarioDefinition>
+        {
+            // Cache hits, the headline, then the same keys straight to PostgreSQL and through pgpool.
+            Wrk("hot-read-c64", "hot-read", "Cache-hit reads (Zipf keys), 64 connections", SystemUnderTest.DataTier, "hot_read.lua", CompareConnections, threads, duration, "auto"),
+            Pgbench("hot-read-pgbench-c64", "hot-read", "Same reads, pgbench straight to the primary", SystemUnderTest.PostgresDirect, "hot-read", CompareConnections, duration),
+            Pgbench("hot-read-pgpool-c64", "hot-read", "Same reads, pgbench through Pgpool-II (query cache on)", SystemUnderTest.Pgpool, "hot-read", CompareConnections, duration),
+            Wrk("hot-read-cache-off-c64", "hot-read", "Same reads, DataTier with its cache off", SystemUnderTest.DataTierCacheOff, "hot_read.lua", CompareConnections, threads, duration, "auto"),
+        };
+
+        // The ramp: 10 -> 50 -> 100 -> 1,000 connections (64 is the headline above), the peak held, and a spike.
+        foreach (int c in new[] { 10, 50, 100, PeakConnections })
+        {
+            list.Add(Wrk(string.Create(CultureInfo.InvariantCulture, $"hot-read-c{c}"), "ramp",
+                string.Create(CultureInfo.InvariantCulture, $"Cache-hit reads, {c:N0} connections"), SystemUnderTest.DataTier, "hot_read.lua", c, threads, duration, "auto"));
+        }
+
+        list.Add(Wrk("hot-read-c1000-sustained", "ramp", "Cache-hit reads, 1,000 connections held (3x the duration)",
+            SystemUnderTest.DataTier, "hot_read.lua", PeakConnections, threads, smoke ? duration : duration * 3, "auto"));
+        list.Add(new ScenarioDefinition
+        {
+            Name = "hot-read-spike-c1000",
+            Group = "ramp",
+            Title = smoke ? "Spike: 0 -> 1,000 connections (10 waves, compressed for the smoke run)" : "Spike: 0 -> 1,000 connections in 10 s, then held",
+            System = SystemUnderTest.DataTier,
+            Tool = LoadTool.WrkSpike,
+            Script = "hot_read.lua",
+            Connections = PeakConnections,
+            Threads = 1,
+            DurationSeconds = duration,
+            Cache = "auto",
+            SpikeWaves = 10,
+            SpikeGapSeconds = smoke ? 0.2 : 1.0,
+        });
+
+        list.AddRange(
+        [
+            // Point reads that miss: DataTier bypassing its cache, a cache-off server, then cache on (uniform keys).
+            Wrk("point-read-bypass-c64", "point-read", "Point reads by key, cache bypassed (replica)", SystemUnderTest.DataTier, "point_read.lua", CompareConnections, threads, duration, "bypass"),
+            Wrk("point-read-cache-off-c64", "point-read", "Point reads by key, DataTier with its cache off", SystemUnderTest.DataTierCacheOff, "point_read.lua", CompareConnections, threads, duration, "auto"),
+            Pgbench("point-read-pgbench-c64", "point-read", "Same reads, pgbench straight to the primary", SystemUnderTest.PostgresDirect, "point-read", CompareConnections, duration),
+            Pgbench("point-read-pgpool-c64", "point-read", "Same reads, pgbench through Pgpool-II (query cache on)", SystemUnderTest.Pgpool, "point-read", CompareConnections, duration),
+            Wrk("point-read-cache-on-c64", "point-read", "Point reads by key, cache on (uniform keys: mostly misses)", SystemUnderTest.DataTier, "point_read.lua", CompareConnections, threads, duration, "auto"),
+
+            // The heavy aggregate: executed every time, then from the cache.
+            Wrk("aggregate-cache-off-c8", "aggregate", "Heavy aggregate, executed (DataTier cache off)", SystemUnderTest.DataTierCacheOff, "aggregate.lua", AggregateConnections, Math.Min(threads, AggregateConnections), duration, "auto"),
+            Pgbench("aggregate-pgbench-c8", "aggregate", "Same aggregate, pgbench straight to the primary", SystemUnderTest.PostgresDirect, "aggregate", AggregateConnections, duration),
+            // Both caches get their four entries filled before they are measured: a fill takes as long as an execution.
+            Pgbench("aggregate-pgpool-c8", "aggregate", "Same aggregate, pgbench through Pgpool-II (query cache on)", SystemUnderTest.Pgpool, "aggregate", AggregateConnections, duration) with { WarmUpSeconds = warm },
+            Wrk("aggregate-cache-on-c8", "aggregate", "Heavy aggregate, served from DataTier's cache", SystemUnderTest.DataTier, "aggregate.lua", AggregateConnections, Math.Min(threads, AggregateConnections), duration, "auto") with { WarmUpSeconds = warm },
+
+            // Fan-out reads, then the mixes that write.
+            Wrk("scatter-c64", "scatter", "Scatter reads (5 teams, orderBy + limit 10) over every shard", SystemUnderTest.DataTier, "scatter.lua", CompareConnections, threads, duration, null),
+            Wrk("writes-c64", "writes", "Writes (one insert each, with cache invalidation)", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null),
+            Wrk("session-c32", "session", "Session reads after writes (insert, then a session read with its token)", SystemUnderTest.DataTier, "session.lua", 32, 32, duration, null),
+        ]);
+        return list;
+    }
+
+    /// <summary>Warm-up before measuring: JIT, connection pools and caches of both servers (not reported).</summary>
+    public static IReadOnlyList<ScenarioDefinition> WarmUp(bool smoke)
+    {
+        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+        // Tiered compilation needs a few seconds of load before the hot paths run fully optimised code.
+        int longer = smoke ? 2 : 10;
+        int shorter = smoke ? 1 : 3;
+        return
+        [
+            Wrk("warm-hot-read", "warm-up", "", SystemUnderTest.DataTier, "hot_read.lua", CompareConnections, threads, longer, "auto"),
+            Wrk("warm-point-read", "warm-up", "", SystemUnderTest.DataTier, "point_read.lua", CompareConnections, threads, shorter, "bypass"),
+            Wrk("warm-aggregate", "warm-up", "", SystemUnderTest.DataTier, "aggregate.lua", 4, Math.Min(threads, 4), shorter, "auto"),
+            Wrk("warm-scatter", "warm-up", "", SystemUnderTest.DataTier, "scatter.lua", 16, threads, shorter, null),
+            Wrk("warm-off-hot-read", "warm-up", "", SystemUnderTest.DataTierCacheOff, "hot_read.lua", CompareConnections, threads, longer, "auto"),
+            Wrk("warm-off-point-read", "warm-up", "", SystemUnderTest.DataTierCacheOff, "point_read.lua", CompareConnections, threads, shorter, "auto"),
+        ];
+    }
+
+    private static ScenarioDefinition Wrk(string name, string group, string title, SystemUnderTest system, string script, int connections, int threads, int duration, string? cache) => new()
+    {
+        Name = name,
+        Group = group,
+        Title = title,
+        System = system,
+        Tool = LoadTool.Wrk,
+        Script = script,
+        Connections = connections,
+        Threads = Math.Min(threads, connections),
+        DurationSeconds = duration,
+        Cache = cache,
+    };
+
+    private static ScenarioDefinition Pgbench(string name, string group, string title, SystemUnderTest system, string scripts, int connections, int duration) => new()
+    {
+        Name = name,
+        Group = group,
+        Title = title,
+        System = system,
+        Tool = LoadTool.Pgbench,
+        Script = scripts,
+        Connections = connections,
+        Threads = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)),
+        DurationSeconds = duration,
+    };
+}

@@ -1,0 +1,14 @@
+using DataTier.Core.Execution;
+
+namespace DataTier.Core.Caching;
+
+/// <summary>A scatter read's merged rows (already JSON), each shard's part, and how the answer was served.</summary>
+public sealed record ScatterAnswer(
+    byte[] RowsJson,
+    int RowCount,
+    bool Truncated,
+    IReadOnlyList<ScatterShardResult> Shards,
+    IReadOnlyList<ScatterShardFailure> FailedShards,
+    string ServedBy,
+    double ElapsedMs,
+    CacheHitInfo? Cache);
