@@ -31,7 +31,12 @@ public sealed class CacheStats
             _tables.GetOrAdd(table, static _ => new Counters()).Count(hit);
         }
 
-        if (_shapes.Count < MaxShapes || _shapes.ContainsKey(fingerprint))
+        // ConcurrentDictionary.Count takes every bucket lock: only a shape not seen yet pays for it.
+        if (_shapes.TryGetValue(fingerprint, out var shape))
+        {
+            shape.Count(hit);
+        }
+        else if (_shapes.Count < MaxShapes)
         {
             _shapes.GetOrAdd(fingerprint, static _ => new Counters()).Count(hit);
         }

@@ -38,7 +38,7 @@ public sealed partial class TableVersions : IDisposable
         """;
 
     private readonly ConcurrentDictionary<(string Shard, string Table), TableVersion> _local = new();
-    private readonly ConcurrentDictionary<(string Shard, string Table), Fetch> _fetches = new();
+    private readonly ConcurrentDictionary<(string Shard, string Table), FreshRead<TableVersion>> _fetches = new();
     private readonly RedisConnection _redis;
     private readonly CacheMetrics _metrics;
     private readonly CacheStats _stats;
@@ -67,26 +67,29 @@ public sealed partial class TableVersions : IDisposable
 
     /// <summary>
     /// The version of a table on a shard as Redis holds it now: every write that completed before this call is
-    /// reflected, whichever instance made it. Concurrent callers share one Redis read, as long as it started after
-    /// they arrived, so a burst of cache hits costs a handful of round trips, not one each. Without Redis, the
+    /// reflected, whichever instance made it. Concurrent callers share Redis reads that started after they arrived
+    /// (<see cref="FreshRead{T}"/>), so a burst of cache hits costs a couple of round trips, not one each. Without Redis, the
     /// local versions (this instance's writes and what it heard) are used, and L1's short TTL bounds the rest.
     /// </summary>
     public async ValueTask<TableVersion> GetAsync(string shard, string table)
     {
         var key = (shard, table);
-        if (_redis.Database is not { } db)
+        if (_redis.Database is null)
         {
             return _local.GetValueOrDefault(key);
         }
 
-        long arrival = System.Diagnostics.Stopwatch.GetTimestamp();
-        var fetch = _fetches.TryGetValue(key, out var current) && current.Started >= arrival
-            ? current
-            : StartFetch(key, db);
+        var fetch = _fetches.GetOrAdd(key, static (k, self) => new FreshRead<TableVersion>(() => self.ReadAsync(k)), this);
         try
         {
-            var remote = await fetch.Task.ConfigureAwait(false);
-            return _local.AddOrUpdate(key, remote, (_, local) => local.Max(remote));
+            var remote = await fetch.ReadAsync().ConfigureAwait(false);
+            // Every cache hit passes here: write (which locks the key's bucket) only when Redis knows something newer.
+            if (_local.TryGetValue(key, out var local) && local.Version >= remote.Version && local.WriteLsn >= remote.WriteLsn)
+            {
+                return local;
+            }
+
+            return _local.AddOrUpdate(key, remote, (_, known) => known.Max(remote));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -97,20 +100,13 @@ public sealed partial class TableVersions : IDisposable
         }
     }
 
-    private Fetch StartFetch((string Shard, string Table) key, IDatabase db)
+    // The connection is looked up per read: the one a reader was made with may have been replaced since.
+    private async Task<TableVersion> ReadAsync((string Shard, string Table) key)
     {
-        var fetch = new Fetch(System.Diagnostics.Stopwatch.GetTimestamp(), ReadAsync(db, key));
-        _fetches[key] = fetch;
-        return fetch;
-    }
-
-    private async Task<TableVersion> ReadAsync(IDatabase db, (string Shard, string Table) key)
-    {
+        var db = _redis.Database ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "Redis is not connected.");
         var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
         return new TableVersion(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (ulong)(long)values[1] : 0);
     }
-
-    private sealed record Fetch(long Started, Task<TableVersion> Task);
 
     /// <summary>Records a committed write to tables of a shard, here and (through Redis) in every instance.</summary>
     public async Task BumpAsync(string shard, IEnumerable<string> tables, ulong commitLsn)
@@ -133,7 +129,6 @@ public sealed partial class TableVersions : IDisposable
                 {
                     _metrics.RedisErrors.Inc();
                     _stats.RedisError();
-            _stats.RedisError();
                     Log.RedisCallFailed(_logger, "version bump", ex.GetType().Name);
                 }
             }
@@ -183,7 +178,7 @@ public sealed partial class TableVersions : IDisposable
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 _metrics.RedisErrors.Inc();
-            _stats.RedisError();
+                _stats.RedisError();
                 Log.RedisCallFailed(_logger, "version resync", ex.GetType().Name);
                 return;
             }

@@ -14,7 +14,7 @@ public sealed class WarmupSamples
     /// <summary>The most shapes held.</summary>
     public const int MaxShapes = 10_000;
 
-    private readonly ConcurrentDictionary<ulong, WarmupSample> _samples = new();
+    private readonly ConcurrentDictionary<ulong, Slot> _samples = new();
 
     /// <summary>Shapes held.</summary>
     public int Count => _samples.Count;
@@ -22,19 +22,31 @@ public sealed class WarmupSamples
     /// <summary>Remembers a read as its shape's latest.</summary>
     public void Record(WarmupSample sample)
     {
+        // Called on every cacheable read: a known shape costs a lock-free lookup and a reference write; only a new
+        // shape takes locks (ConcurrentDictionary.Count takes all of them).
         ulong id = sample.Statement.FingerprintId;
-        if (_samples.Count < MaxShapes || _samples.ContainsKey(id))
+        if (_samples.TryGetValue(id, out var slot))
         {
-            _samples[id] = sample;
+            slot.Latest = sample;
+        }
+        else if (_samples.Count < MaxShapes)
+        {
+            _samples.GetOrAdd(id, static (_, s) => new Slot { Latest = s }, sample).Latest = sample;
         }
     }
 
     /// <summary>The <paramref name="count"/> shapes the digest has seen most often, busiest first, with their latest read.</summary>
     public IReadOnlyList<(WarmupSample Sample, long Calls)> MostFrequent(QueryDigest digest, int count) =>
         _samples.Values
+            .Select(slot => slot.Latest)
             .Select(s => (Sample: s, Calls: digest.Find(s.Statement.FingerprintId)?.Calls ?? 0))
             .OrderByDescending(s => s.Calls)
             .ThenBy(s => s.Sample.Statement.Fingerprint, StringComparer.Ordinal)
             .Take(count)
             .ToList();
+
+    private sealed class Slot
+    {
+        public volatile WarmupSample Latest = null!;
+    }
 }
