@@ -18,8 +18,13 @@ internal static class Program
           {DevStatusCommand.Usage}
           {DevDownCommand.Usage}
           {MigrateCommand.Usage}
-          {AdviseCommand.Usage}
               Apply the catalog or shard migrations to the dev cluster, or to the databases given.
+          {AdviseCommand.Usage}
+              Run the index advisor on the server and print (--write: write) its advice.
+          {ShardCommand.Usage}
+              Change the desired topology (DataTier:Topology:Store = Catalog); nothing moves until a plan runs.
+          {RebalanceCommand.Usage}
+              What moving to the desired topology takes, counted by the shards themselves (a dry run).
 
         The dev cluster lives in <repo>/.dev unless --dir or ${CliEnvironment.DevDirVariable} says otherwise.
         """;
@@ -69,6 +74,10 @@ internal static class Program
                     };
                 case "advise":
                     return await AdviseCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
+                case "shard":
+                    return await ShardCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
+                case "rebalance":
+                    return await RebalanceCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
                 case "migrate":
                     return await MigrateCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
                 default:

@@ -42,6 +42,13 @@ public static partial class LocalCluster
     public static string ReplicaNodeId(string shardId, int n) => $"{shardId}-replica{n}";
 
     /// <summary>
+    /// Gives the app role DML (and no DDL) on a database the admin role owns, as the cluster does for its own shard
+    /// databases: for a shard database made after the cluster (a topology change).
+    /// </summary>
+    public static Task GrantAppRoleAsync(string superuserConnectionString, CancellationToken ct = default) =>
+        Postgres.RoleProvisioner.GrantAppRoleAsync(superuserConnectionString, ct);
+
+    /// <summary>
     /// Starts a cluster in <see cref="LocalClusterOptions.BaseDir"/> and returns how to reach it. Idempotent:
     /// a healthy cluster already running there is reused as it is (its shape wins over the options); one left
     /// half-dead is stopped and its files removed first. On failure everything started is stopped again and

@@ -1,8 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using DataTier.Cli.Arguments;
 using DataTier.Core.Advice;
-using DataTier.DevCluster;
 
 namespace DataTier.Cli.Commands;
 
@@ -20,20 +18,10 @@ internal static class AdviseCommand
         bool write = args.Flag("--write");
         string adviceDir = CliEnvironment.AdviceDir(args.Option("--advice-dir"));
         string? server = args.Option("--server");
-        string? key = args.Option("--key") ?? Environment.GetEnvironmentVariable("DATATIER_ADMIN_KEY");
+        string? key = args.Option("--key");
         string? dir = args.Option("--dir");
         args.EnsureAllUsed();
-        if (server is null || key is null)
-        {
-            string baseDir = CliEnvironment.DevDir(dir);
-            var manifest = LocalCluster.Status(baseDir)
-                ?? throw new UsageException($"No running dev cluster in {baseDir}. Start one (./datatier dev up) or give --server URL and --key (or DATATIER_ADMIN_KEY).");
-            server ??= manifest.BaseUrl ?? throw new UsageException("The dev cluster runs without a server; start it with ./datatier dev up.");
-            key ??= manifest.Keys.Admin;
-        }
-
-        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromMinutes(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var http = AdminApiClient.Create(server, key, dir, TimeSpan.FromMinutes(10));
         using var response = await http.PostAsync(new Uri("/admin/db/optimize", UriKind.Relative), null, ct).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

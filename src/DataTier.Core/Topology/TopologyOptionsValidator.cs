@@ -18,6 +18,11 @@ public sealed class TopologyOptionsValidator : IValidateOptions<TopologyOptions>
             errors.Add($"DataTier:Topology:VirtualNodesPerWeight is {options.VirtualNodesPerWeight}; it must be between 1 and 100000.");
         }
 
+        if (options.PollIntervalMs is < 50 or > 60_000)
+        {
+            errors.Add($"DataTier:Topology:PollIntervalMs is {options.PollIntervalMs}; it must be between 50 and 60000.");
+        }
+
         if (options.Shards.Count == 0)
         {
             errors.Add("DataTier:Topology:Shards is empty; configure at least one shard with an Id and a Primary.");

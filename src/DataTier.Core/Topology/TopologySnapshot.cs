@@ -31,6 +31,15 @@ public sealed record TopologySnapshot
     /// <summary>Shards by id.</summary>
     public FrozenDictionary<string, ShardDefinition> ShardsById { get; }
 
+    /// <summary>Shards in the topology that route nothing yet (added, waiting for rows) or any more (emptied).</summary>
+    public ImmutableArray<ShardDefinition> PendingShards { get; init; } = [];
+
+    /// <summary>
+    /// The ring the topology should have once rows have moved (weights as the operators set them); null when it is
+    /// the routing ring. A rebalancing plan is the difference between the two.
+    /// </summary>
+    public HashRing? DesiredRing { get; init; }
+
     /// <summary>Every node of every shard, by node id.</summary>
     public FrozenDictionary<string, NodeDefinition> NodesById { get; }
 

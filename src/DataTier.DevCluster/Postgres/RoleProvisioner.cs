@@ -34,17 +34,22 @@ internal static class RoleProvisioner
         await ExecuteAsync(state.SuperuserConnectionString(node), $"CREATE DATABASE {node.Database} OWNER {LocalCluster.AdminRole}", ct)
             .ConfigureAwait(false);
 
-        // The admin role owns the database and so (PostgreSQL 15+: pg_database_owner) schema public.
-        // The app role gets DML on every table the admin role makes, in any schema it makes, and no DDL.
-        await ExecuteAsync(state.SuperuserConnectionString(node, node.Database), $"""
+        await GrantAppRoleAsync(state.SuperuserConnectionString(node, node.Database), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On a database the admin role owns (and so, PostgreSQL 15+: pg_database_owner, schema public): the app role
+    /// gets DML on every table the admin role makes, in any schema it makes, and no DDL.
+    /// </summary>
+    public static Task GrantAppRoleAsync(string superuserConnectionString, CancellationToken ct) =>
+        ExecuteAsync(superuserConnectionString, $"""
             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
             GRANT USAGE ON SCHEMA public TO {LocalCluster.AppRole};
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {LocalCluster.AppRole};
             ALTER DEFAULT PRIVILEGES FOR ROLE {LocalCluster.AdminRole} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {LocalCluster.AppRole};
             ALTER DEFAULT PRIVILEGES FOR ROLE {LocalCluster.AdminRole} GRANT USAGE, SELECT ON SEQUENCES TO {LocalCluster.AppRole};
             ALTER DEFAULT PRIVILEGES FOR ROLE {LocalCluster.AdminRole} GRANT USAGE ON SCHEMAS TO {LocalCluster.AppRole};
-            """, ct).ConfigureAwait(false);
-    }
+            """, ct);
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
     {

@@ -10,7 +10,10 @@ public sealed record NodeStatus(string Id, string Shard, string Role, string End
 public sealed record ShardStatus(string Id, double Weight, NodeStatus Primary, IReadOnlyList<NodeStatus> Replicas);
 
 /// <summary>The topology view.</summary>
-public sealed record TopologyView(long Version, int VirtualNodes, int VirtualNodesPerWeight, IReadOnlyList<ShardStatus> Shards);
+public sealed record TopologyView(long Version, int VirtualNodes, int VirtualNodesPerWeight, IReadOnlyList<ShardStatus> Shards, IReadOnlyList<PendingShardView> Pending, IReadOnlyDictionary<string, double> DesiredWeights);
+
+/// <summary>A shard in the topology that routes nothing yet (or any more).</summary>
+public sealed record PendingShardView(string Id, string Endpoint);
 
 /// <summary>Where a key lives.</summary>
 public sealed record RouteView(string Key, string Shard, long Position, long Version);
@@ -88,3 +91,32 @@ public sealed record NodePerformance(
 
 /// <summary>DataTier's own figures.</summary>
 public sealed record DataTierPerformance(long Statements, double CacheHitRate, double L1HitRate, double L2HitRate, int DigestFingerprints);
+
+/// <summary>POST /admin/shards.</summary>
+public sealed class ShardAddRequest
+{
+    /// <summary>Stable shard id.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>The share of the ring it should have (default 1).</summary>
+    public double? Weight { get; set; }
+
+    /// <summary>Connection string of its primary.</summary>
+    public string? Primary { get; set; }
+
+    /// <summary>Connection strings of its streaming replicas.</summary>
+    public List<string>? Replicas { get; set; }
+}
+
+/// <summary>PUT /admin/shards/{id}/weight.</summary>
+public sealed class ShardWeightRequest
+{
+    /// <summary>The share of the ring the shard should have.</summary>
+    public double? Weight { get; set; }
+}
+
+/// <summary>One shard after a topology change: routing weight now and desired weight.</summary>
+public sealed record ShardEntryView(string Id, string State, double Weight, double DesiredWeight);
+
+/// <summary>The topology version a change made.</summary>
+public sealed record TopologyChangeResult(long Version, IReadOnlyList<ShardEntryView> Shards);

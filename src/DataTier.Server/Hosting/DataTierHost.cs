@@ -52,6 +52,7 @@ public static class DataTierHost
     {
         // First: nothing else should start against a catalog whose schema is behind.
         services.AddHostedService<CatalogSchemaCheck>();
+        services.AddDataTierTopology(configuration);
         services.AddDataTierCore(configuration);
         services.AddDataTierCaching(configuration);
         services.AddSingleton<Core.Execution.StatementPreparer>();
@@ -102,6 +103,7 @@ public static class DataTierHost
 
         HealthEndpoints.Map(app);
         TopologyEndpoints.Map(app);
+        ShardEndpoints.Map(app);
         DataEndpoints.Map(app);
         CacheEndpoints.Map(app);
         DbEndpoints.Map(app);

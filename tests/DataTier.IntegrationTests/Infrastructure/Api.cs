@@ -27,6 +27,19 @@ internal static class Api
         return (response.StatusCode, await ReadAsync(response));
     }
 
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> PutAsync(HttpClient client, string path, object body)
+    {
+        using var response = await client.PutAsJsonAsync(path, body);
+        return (response.StatusCode, await ReadAsync(response));
+    }
+
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpClient client, HttpMethod method, string path)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, await ReadAsync(response));
+    }
+
     public static async Task<JsonNode> OkAsync(HttpClient client, string path, object body)
     {
         var (status, json) = await PostAsync(client, path, body);

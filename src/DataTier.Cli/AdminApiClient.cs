@@ -1,0 +1,26 @@
+using System.Net.Http.Headers;
+using DataTier.Cli.Arguments;
+using DataTier.DevCluster;
+
+namespace DataTier.Cli;
+
+/// <summary>An HTTP client for a DataTier server's admin endpoints: <c>--server</c> and <c>--key</c>, or the dev cluster's.</summary>
+internal static class AdminApiClient
+{
+    public static HttpClient Create(string? server, string? key, string? dir, TimeSpan timeout)
+    {
+        key ??= Environment.GetEnvironmentVariable("DATATIER_ADMIN_KEY");
+        if (server is null || key is null)
+        {
+            string baseDir = CliEnvironment.DevDir(dir);
+            var manifest = LocalCluster.Status(baseDir)
+                ?? throw new UsageException($"No running dev cluster in {baseDir}. Start one (./datatier dev up) or give --server URL and --key (or DATATIER_ADMIN_KEY).");
+            server ??= manifest.BaseUrl ?? throw new UsageException("The dev cluster runs without a server; start it with ./datatier dev up.");
+            key ??= manifest.Keys.Admin;
+        }
+
+        var http = new HttpClient { BaseAddress = new Uri(server), Timeout = timeout };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+}

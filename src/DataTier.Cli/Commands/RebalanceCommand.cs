@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DataTier.Cli.Arguments;
+
+namespace DataTier.Cli.Commands;
+
+/// <summary><c>datatier rebalance plan</c>: what moving to the desired topology takes, counted by the shards (a dry run).</summary>
+internal static class RebalanceCommand
+{
+    public const string Usage = "rebalance plan [--ranges] [--server URL] [--key ADMIN_KEY] [--dir D]";
+
+    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        string verb = args.Positional() ?? throw new UsageException("rebalance needs plan.");
+        if (verb != "plan")
+        {
+            throw new UsageException($"Unknown rebalance command '{verb}'; only 'plan' is available (moves are not built yet).");
+        }
+
+        bool ranges = args.Flag("--ranges");
+        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(10));
+        args.EnsureAllUsed();
+        using var response = await http.GetAsync(new Uri("/admin/rebalance/plan", UriKind.Relative), ct).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            await stderr.WriteLineAsync($"datatier: planning failed ({(int)response.StatusCode}): {text}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var plan = JsonNode.Parse(text)!;
+        var c = CultureInfo.InvariantCulture;
+        var moves = plan["moves"]!.AsArray();
+        await stdout.WriteLineAsync(string.Format(c, "Plan for topology version {0}: {1:N0} of {2:N0} rows move ({3:P1}; the least possible is {4:P1}), about {5:N1} MB, in {6} ranges.",
+            plan["topologyVersion"], (long)plan["movedRows"]!, (long)plan["totalRows"]!, (double)plan["movedFraction"]!, (double)plan["idealFraction"]!,
+            (long)plan["movedBytes"]! / 1e6, moves.Count)).ConfigureAwait(false);
+        foreach (var table in plan["tables"]!.AsArray())
+        {
+            await stdout.WriteLineAsync(string.Format(c, "  {0}: {1:N0} of {2:N0} rows move ({3:P1})", table!["name"], (long)table["movedRows"]!, (long)table["rows"]!, (double)table["movedFraction"]!)).ConfigureAwait(false);
+        }
+
+        foreach (var pair in moves.GroupBy(m => $"{m!["from"]} -> {m!["to"]}"))
+        {
+            await stdout.WriteLineAsync(string.Format(c, "  {0}: {1:N0} rows in {2} ranges", pair.Key, pair.Sum(m => (long)m!["rows"]!), pair.Count())).ConfigureAwait(false);
+        }
+
+        foreach (var shard in plan["shards"]!.AsArray())
+        {
+            await stdout.WriteLineAsync(string.Format(c, "  {0,-12} {1,-9} rows {2:N0} -> {3:N0} (load after {4:0.00} of its share){5}",
+                shard!["id"], shard["state"], (long)shard["rowsNow"]!, (long)shard["rowsAfter"]!, (double)shard["loadAfter"]!,
+                (long)shard["misplaced"]! > 0 ? $", {(long)shard["misplaced"]!:N0} rows misplaced" : "")).ConfigureAwait(false);
+        }
+
+        if (ranges)
+        {
+            foreach (var m in moves)
+            {
+                await stdout.WriteLineAsync(string.Format(c, "  ({0}, {1}] {2} -> {3}: {4:N0} rows", m!["start"], m["end"], m["from"], m["to"], (long)m["rows"]!)).ConfigureAwait(false);
+            }
+        }
+
+        await stdout.WriteLineAsync("This is a dry run: nothing was changed.").ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,37 @@
+using DataTier.Core.Rebalancing;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace DataTier.Core.DependencyInjection;
+
+/// <summary>Registers where the topology comes from and the rebalancing planner.</summary>
+public static class DataTierTopologyServiceCollectionExtensions
+{
+    /// <summary>
+    /// With <c>DataTier:Topology:Store</c> = <c>Catalog</c>, routes by the catalog's versioned topology (seeded from
+    /// configuration); registered before the core services so it wins over the configured provider. Call it before
+    /// <c>AddDataTierCore</c>, after anything that must see the catalog's schema first.
+    /// </summary>
+    public static IServiceCollection AddDataTierTopology(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<RebalancePlanner>();
+        var store = configuration.GetValue<TopologyStore?>($"{TopologyOptions.SectionName}:Store") ?? TopologyStore.Configuration;
+        if (store != TopologyStore.Catalog)
+        {
+            return services;
+        }
+
+        if (string.IsNullOrWhiteSpace(configuration["DataTier:Catalog:ConnectionString"]))
+        {
+            throw new InvalidOperationException("DataTier:Topology:Store is Catalog, but DataTier:Catalog:ConnectionString is empty: the topology needs a catalog database.");
+        }
+
+        services.TryAddSingleton<CatalogTopologyStore>();
+        services.TryAddSingleton<CatalogTopologyProvider>();
+        services.TryAddSingleton<ITopologyProvider>(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
+        services.AddHostedService(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+namespace DataTier.Core.Rebalancing;
+
+/// <summary>
+/// What moving from the routing ring to the desired ring takes: the ranges that move with their rows, the moved
+/// fraction against the least any placement reaching the desired shares would move, and the balance afterwards.
+/// A plan is a dry run: making it changes nothing.
+/// </summary>
+public sealed record RebalancePlan(
+    long TopologyVersion,
+    IReadOnlyList<TablePlan> Tables,
+    long TotalRows,
+    long MovedRows,
+    long MovedBytes,
+    double MovedFraction,
+    double IdealFraction,
+    IReadOnlyList<ShardBalance> Shards,
+    IReadOnlyList<PlannedMove> Moves);

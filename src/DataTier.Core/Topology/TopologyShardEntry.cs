@@ -1,0 +1,18 @@
+namespace DataTier.Core.Topology;
+
+/// <summary>
+/// One shard in a stored topology. <see cref="Weight"/> is its share of the routing ring now (0: it routes nothing
+/// yet, or any more); <see cref="DesiredWeight"/> the share it should have once rows have moved (0: to be emptied).
+/// </summary>
+public sealed record TopologyShardEntry(string Id, double Weight, double DesiredWeight, string Primary, IReadOnlyList<string> Replicas)
+{
+    /// <summary>What the shard is doing: routing as desired, waiting to receive rows, or waiting to give them up.</summary>
+    public string State => (Weight > 0, DesiredWeight > 0) switch
+    {
+        (true, true) when Weight.Equals(DesiredWeight) => "active",
+        (true, true) => "reweighting",
+        (false, true) => "pending",
+        (true, false) => "draining",
+        _ => "empty",
+    };
+}

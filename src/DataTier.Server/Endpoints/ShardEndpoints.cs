@@ -1,0 +1,151 @@
+using System.Text.Json;
+using DataTier.Core.Catalog;
+using DataTier.Core.Rebalancing;
+using DataTier.Core.Topology;
+using DataTier.Server.Api;
+using DataTier.Server.Auth;
+using DataTier.Server.Problems;
+using Npgsql;
+
+namespace DataTier.Server.Endpoints;
+
+/// <summary>
+/// Topology changes (<c>/admin/shards</c>) and rebalancing plans (<c>/admin/rebalance/plan</c>). Changes edit the
+/// desired topology in the catalog; no row moves and routing does not change until a plan is executed.
+/// </summary>
+public static class ShardEndpoints
+{
+    private const string ProblemBase = ProblemTypes.Base;
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var shards = app.MapGroup("/admin/shards").RequireAuthorization(Scopes.Admin);
+        shards.MapPost("/", AddAsync);
+        shards.MapPut("/{id}/weight", static async (string id, HttpContext http, IServiceProvider services) =>
+        {
+            var request = await ReadAsync<ShardWeightRequest>(http, "{\"weight\": 2}");
+            double weight = request.Weight ?? throw ProblemException.InvalidRequest("'weight' is required.");
+            return await ChangeAsync(services, doc => TopologyChanges.SetWeight(doc, id, weight), http.RequestAborted);
+        });
+        shards.MapPost("/{id}/drain", static (string id, HttpContext http, IServiceProvider services) =>
+            ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted));
+        shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
+            ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
+
+        var rebalance = app.MapGroup("/admin/rebalance").RequireAuthorization(Scopes.Admin);
+        rebalance.MapGet("/plan", static async (HttpContext http, IServiceProvider services) =>
+        {
+            var planner = services.GetRequiredService<RebalancePlanner>();
+            try
+            {
+                return TypedResults.Ok(await planner.PlanAsync(http.RequestAborted));
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new ProblemException(StatusCodes.Status503ServiceUnavailable, ProblemBase + "shard-unavailable", "A shard could not be counted",
+                    $"Counting rows for the plan failed: {ex.Message}");
+            }
+        });
+    }
+
+    private static async Task<IResult> AddAsync(HttpContext http, IServiceProvider services)
+    {
+        var request = await ReadAsync<ShardAddRequest>(http, "{\"id\": \"s3\", \"weight\": 1, \"primary\": \"Host=...\", \"replicas\": [\"Host=...\"]}");
+        if (string.IsNullOrWhiteSpace(request.Primary))
+        {
+            throw ProblemException.InvalidRequest("'primary' (the shard primary's connection string) is required.");
+        }
+
+        await CheckTargetAsync(services, request.Primary, http.RequestAborted);
+        return await ChangeAsync(services, doc => TopologyChanges.AddShard(doc, request.Id ?? "", request.Weight ?? 1, request.Primary, request.Replicas ?? []), http.RequestAborted, created: true);
+    }
+
+    // A shard that will receive rows must be a writable primary that already has every sharded table.
+    private static async Task CheckTargetAsync(IServiceProvider services, string primary, CancellationToken cancellationToken)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(primary) { Timeout = 5, CommandTimeout = 10, Pooling = false };
+        }
+        catch (ArgumentException ex)
+        {
+            throw ProblemException.InvalidRequest($"'primary' is not a valid connection string: {ex.Message}");
+        }
+
+        var catalog = services.GetRequiredService<CatalogDatabase>();
+        List<string> tables = [];
+        await using (var conn = await catalog.OpenAsync(cancellationToken))
+        await using (var cmd = new NpgsqlCommand("select table_name from datatier.sharded_tables order by 1", conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        try
+        {
+            await using var target = new NpgsqlConnection(builder.ConnectionString);
+            await target.OpenAsync(cancellationToken);
+            await using var cmd = new NpgsqlCommand("select pg_is_in_recovery(), array(select t from unnest(@t::text[]) t where to_regclass(quote_ident(t)) is null)", target);
+            cmd.Parameters.AddWithValue("t", tables.ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            if (reader.GetBoolean(0))
+            {
+                throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "shard-not-primary", "Not a primary", "'primary' points at a server in recovery (a standby); give the shard's writable primary.");
+            }
+
+            var missing = reader.GetFieldValue<string[]>(1);
+            if (missing.Length > 0)
+            {
+                throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "shard-schema-missing", "Shard schema missing",
+                    $"The new shard lacks the sharded table(s) {string.Join(", ", missing)}; apply the shard migrations first (datatier migrate shards).");
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "shard-unreachable", "Shard unreachable", $"Could not reach the new shard's primary: {ex.Message}");
+        }
+    }
+
+    private static async Task<IResult> ChangeAsync(IServiceProvider services, Func<TopologyDocument, TopologyDocument> change, CancellationToken cancellationToken, bool created = false)
+    {
+        if (services.GetService<CatalogTopologyProvider>() is not { } provider)
+        {
+            throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "topology-not-in-catalog", "Topology is fixed",
+                "This instance routes by the configured topology; set DataTier:Topology:Store to Catalog (with a catalog database) to change shards online.");
+        }
+
+        var store = services.GetRequiredService<CatalogTopologyStore>();
+        try
+        {
+            var (version, document) = await store.ChangeAsync(change, cancellationToken);
+            await provider.RefreshAsync(cancellationToken);
+            var view = new TopologyChangeResult(version, document.Shards.Select(s => new ShardEntryView(s.Id, s.State, s.Weight, s.DesiredWeight)).ToList());
+            return created ? TypedResults.Created("/admin/topology", view) : TypedResults.Ok(view);
+        }
+        catch (TopologyChangeException ex)
+        {
+            throw new ProblemException(ex.Code == "unknown-shard" ? StatusCodes.Status404NotFound : ex.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest,
+                ProblemBase + ex.Code, "Topology change refused", ex.Message);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpContext http, string example)
+        where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted)
+                ?? throw new ProblemException(StatusCodes.Status400BadRequest, ProblemTypes.InvalidJson, "Invalid JSON", $"Send a JSON object such as {example}.");
+        }
+        catch (JsonException)
+        {
+            throw new ProblemException(StatusCodes.Status400BadRequest, ProblemTypes.InvalidJson, "Invalid JSON", $"Send a JSON object such as {example}.");
+        }
+    }
+}
