@@ -165,8 +165,8 @@ internal static class Program
             throw new UsageException("A smoke run (--smoke) only checks for errors; compare two full runs.");
         }
 
-        var verdicts = ReportComparer.Compare(baseline, candidate, threshold);
-        ReportComparer.Print(Console.Out, baseline, candidate, verdicts, threshold);
+        var (verdicts, factor) = ReportComparer.Compare(baseline, candidate, threshold);
+        ReportComparer.Print(Console.Out, baseline, candidate, verdicts, factor, threshold);
         return verdicts.Any(v => v.Regressed) ? 1 : 0;
     }
 

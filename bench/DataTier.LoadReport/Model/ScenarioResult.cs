@@ -44,4 +44,10 @@ internal sealed record ScenarioResult
     public required bool Gated { get; init; }
 
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// Throughput and p99 of each back-to-back window (DataTier's scenarios in full runs): what bench/compare tests a
+    /// change against, as single figures of one run are too noisy on a shared 2-core machine.
+    /// </summary>
+    public IReadOnlyList<WindowSample> Windows { get; init; } = [];
 }

@@ -94,7 +94,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             outcome = scenario.Tool switch
             {
                 LoadTool.Pgbench => await pgbench.RunAsync(scenario, EndpointOf(scenario.System), ModeOf(scenario.System), ct).ConfigureAwait(false),
-                _ => await wrk.RunAsync(scenario, serverUrl!, ct).ConfigureAwait(false),
+                _ => await wrk.RunAsync(scenario with { Windows = options.Smoke || !scenario.IsDataTier ? 1 : ComparisonWindows }, serverUrl!, ct).ConfigureAwait(false),
             };
         }
         finally
@@ -140,8 +140,12 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             Runtime = RuntimeSnapshot.Between(runtimeBefore, midSnapshot, runtimeAfter),
             Gated = scenario.IsDataTier,
             Notes = outcome.Notes,
+            Windows = outcome.Windows,
         };
     }
+
+    /// <summary>Windows per DataTier scenario in a full run: 4 and 4 samples let a one-sided test reach p = 0.014.</summary>
+    public const int ComparisonWindows = 4;
 
     private string UrlOf(SystemUnderTest system, string mainUrl) => system == SystemUnderTest.DataTierCacheOff ? options.CacheOffUrl : mainUrl;
 

@@ -11,4 +11,8 @@ internal sealed record LoadOutcome(
     ErrorCounts Errors,
     PercentileTable Latency,
     double MeanLatencyUs,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The back-to-back windows the load ran in (one when it ran in one piece).</summary>
+    public IReadOnlyList<WindowSample> Windows { get; init; } = [];
+}

@@ -19,9 +19,21 @@ internal sealed class WrkRunner(string loadDir, string dataDir, string apiKey, b
             return await SpikeAsync(scenario, baseUrl, ct).ConfigureAwait(false);
         }
 
+        // In windows back to back: each window's throughput and p99 is one sample for bench/compare's test.
         var clock = Stopwatch.StartNew();
-        var summary = await RunOneAsync(scenario, scenario.Threads, scenario.Connections, scenario.DurationSeconds, seed: 1, baseUrl, ct).ConfigureAwait(false);
-        return Combine([summary], clock.Elapsed.TotalSeconds, spike: false);
+        int windows = Math.Max(1, scenario.Windows);
+        var summaries = new List<WrkSummary>(windows);
+        for (int i = 0; i < windows; i++)
+        {
+            int seconds = Math.Max(1, (int)Math.Round(scenario.DurationSeconds / (double)windows));
+            summaries.Add(await RunOneAsync(scenario, scenario.Threads, scenario.Connections, seconds, seed: i + 1, baseUrl, ct).ConfigureAwait(false));
+        }
+
+        return Combine(summaries, clock.Elapsed.TotalSeconds, spike: false) with
+        {
+            Windows = windows == 1 ? [] : summaries.Select(s => new WindowSample(
+                Math.Round(s.Requests / (s.DurationUs / 1e6), 1), Math.Round(s.Table.ValueAt(99) / 1000, 3))).ToList(),
+        };
     }
 
     // Connections arrive in waves: wave i starts i gaps after the first and runs until the last one's end, so the
@@ -80,8 +92,8 @@ internal sealed class WrkRunner(string loadDir, string dataDir, string apiKey, b
             ? summaries[0].Table
             : PercentileTable.Merge(summaries.Select(s => (s.Table, s.Requests)).ToList());
         double mean = requests == 0 ? 0 : summaries.Sum(s => s.LatencyUs.Mean * s.Requests) / requests;
-        // One process: its own measured duration. Waves: the wall time from the first start to the last end.
-        double seconds = spike ? wallSeconds : summaries[0].DurationUs / 1e6;
+        // Processes one after another: their measured durations. Waves: the wall time from the first start to the last end.
+        double seconds = spike ? wallSeconds : summaries.Sum(s => s.DurationUs) / 1e6;
         var notes = new List<string>();
         var statuses = summaries.Where(s => s.Statuses is not null).SelectMany(s => s.Statuses!)
             .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);

@@ -29,6 +29,9 @@ internal sealed record ScenarioDefinition
     /// <summary>Whole seconds: wrk and pgbench take no fractions.</summary>
     public required int DurationSeconds { get; init; }
 
+    /// <summary>Back-to-back windows the duration is split into (samples for bench/compare's test); 1 = one piece.</summary>
+    public int Windows { get; init; } = 1;
+
     /// <summary>DataTier's <c>cache</c> request field (DT_CACHE) for the scripts that send one.</summary>
     public string? Cache { get; init; }
 
