@@ -17,6 +17,9 @@ public static class DataTierTopologyServiceCollectionExtensions
     public static IServiceCollection AddDataTierTopology(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton<RebalancePlanner>();
+        services.TryAddSingleton<RebalanceCheck>();
+        services.AddOptionsWithValidateOnStart<RebalancingOptions>().Bind(configuration.GetSection(RebalancingOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<RebalancingOptions>, RebalancingOptionsValidator>());
         var store = configuration.GetValue<TopologyStore?>($"{TopologyOptions.SectionName}:Store") ?? TopologyStore.Configuration;
         if (store != TopologyStore.Catalog)
         {

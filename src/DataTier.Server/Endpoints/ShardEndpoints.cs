@@ -34,6 +34,12 @@ public static class ShardEndpoints
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
 
         var rebalance = app.MapGroup("/admin/rebalance").RequireAuthorization(Scopes.Admin);
+        rebalance.MapGet("/proposals", static async (HttpContext http, RebalanceCheck check) =>
+            TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)));
+        rebalance.MapPost("/check", static (HttpContext http, RebalanceCheck check) =>
+            Refusing(async () => TypedResults.Ok(await check.RunAsync("api", http.RequestAborted))));
+        rebalance.MapPost("/plans/{id:long}/approve", static (long id, HttpContext http, RebalanceCheck check) =>
+            Refusing(async () => TypedResults.Ok(await check.ApproveAsync(id, http.RequestAborted))));
         rebalance.MapGet("/plan", static async (HttpContext http, IServiceProvider services) =>
         {
             var planner = services.GetRequiredService<RebalancePlanner>();
@@ -47,6 +53,20 @@ public static class ShardEndpoints
                     $"Counting rows for the plan failed: {ex.Message}");
             }
         });
+    }
+
+    // Topology refusals (no catalog topology, unknown or closed proposal) as problems with their stable codes.
+    private static async Task<IResult> Refusing(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (TopologyChangeException ex)
+        {
+            throw new ProblemException(ex.Code is "unknown-proposal" ? StatusCodes.Status404NotFound : ex.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest,
+                ProblemBase + ex.Code, "Rebalancing refused", ex.Message);
+        }
     }
 
     private static async Task<IResult> AddAsync(HttpContext http, IServiceProvider services)
