@@ -59,6 +59,11 @@ internal static class RebalanceCommand
             }
         }
 
+        foreach (var blocker in plan["blockers"]?.AsArray() ?? [])
+        {
+            await stdout.WriteLineAsync($"  blocked: {blocker}").ConfigureAwait(false);
+        }
+
         await stdout.WriteLineAsync("This is a dry run: nothing was changed.").ConfigureAwait(false);
         return 0;
     }

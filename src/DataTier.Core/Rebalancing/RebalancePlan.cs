@@ -14,4 +14,11 @@ public sealed record RebalancePlan(
     double MovedFraction,
     double IdealFraction,
     IReadOnlyList<ShardBalance> Shards,
-    IReadOnlyList<PlannedMove> Moves);
+    IReadOnlyList<PlannedMove> Moves)
+{
+    /// <summary>
+    /// What would stop this plan from being executed, e.g. a sharded table without a primary key (a move could not
+    /// tell its rows apart to catch up or verify). Empty when nothing does.
+    /// </summary>
+    public IReadOnlyList<string> Blockers { get; init; } = [];
+}

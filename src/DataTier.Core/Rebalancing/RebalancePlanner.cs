@@ -31,10 +31,16 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
         var bytes = new double[segments.Count];
         var misplaced = new Dictionary<string, long>(StringComparer.Ordinal);
         var perTable = tables.ToDictionary(t => t.Name, t => new TablePlan(t.Name, 0, 0, 0, 0), StringComparer.Ordinal);
+        var blockers = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var shard in snapshot.Shards)
         {
             misplaced[shard.Id] = 0;
             await using var conn = await nodes.Get(shard.Primary).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (string table in await WithoutPrimaryKeyAsync(conn, tables, cancellationToken).ConfigureAwait(false))
+            {
+                blockers.Add($"Table '{table}' has no primary key on shard {shard.Id}: a move could not tell its rows apart to catch up and verify; add one before rebalancing.");
+            }
+
             foreach (var table in tables)
             {
                 var counts = await CountAsync(conn, table, thresholds, cancellationToken).ConfigureAwait(false);
@@ -63,7 +69,7 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
             }
         }
 
-        return Build(snapshot, desired, tables.Select(t => perTable[t.Name]).ToList(), segments, rows, bytes, misplaced);
+        return Build(snapshot, desired, tables.Select(t => perTable[t.Name]).ToList(), segments, rows, bytes, misplaced) with { Blockers = [.. blockers] };
     }
 
     /// <summary>Assembles a plan from per-segment counts (pure, for tests).</summary>
@@ -113,6 +119,22 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
         }
 
         return tables;
+    }
+
+    private static async Task<List<string>> WithoutPrimaryKeyAsync(NpgsqlConnection conn, IReadOnlyList<ShardedTable> tables, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "select t from unnest(@t::text[]) t where not exists (select 1 from pg_constraint c where c.conrelid = to_regclass(quote_ident(t)) and c.contype = 'p') order by 1",
+            conn) { CommandTimeout = 30 };
+        cmd.Parameters.AddWithValue("t", tables.Select(t => t.Name).ToArray());
+        var missing = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing.Add(reader.GetString(0));
+        }
+
+        return missing;
     }
 
     private static async Task<List<(int Segment, long Rows)>> CountAsync(NpgsqlConnection conn, ShardedTable table, long[] thresholds, CancellationToken cancellationToken)

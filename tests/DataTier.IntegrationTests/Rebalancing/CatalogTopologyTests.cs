@@ -88,6 +88,7 @@ public sealed class CatalogTopologyTests(ClusterFixture fixture)
         Assert.All(moves, m => Assert.Equal("s3", (string)m!["to"]!));
         Assert.Equal((long)plan["movedRows"]!, moves.Sum(m => (long)m!["rows"]!));
         Assert.All(plan["shards"]!.AsArray(), s => Assert.Equal(0, (long)s!["misplaced"]!));
+        Assert.Empty(plan["blockers"]!.AsArray());
         var s3 = plan["shards"]!.AsArray().Single(s => (string)s!["id"]! == "s3")!;
         Assert.Equal(0, (long)s3["rowsNow"]!);
         Assert.Equal((long)plan["movedRows"]!, (long)s3["rowsAfter"]!);
@@ -176,6 +177,37 @@ public sealed class CatalogTopologyTests(ClusterFixture fixture)
         Assert.Contains("409", refusedErr, StringComparison.Ordinal);
         Assert.Equal(0, (await CliRunner.RunAsync(cli, $"shard drain s3 {target}", timeout)).Code);
         Assert.Equal(0, (await CliRunner.RunAsync(cli, $"shard remove s3 {target}", timeout)).Code);
+    }
+
+    [Fact]
+    public async Task A_sharded_table_without_a_primary_key_blocks_the_plan_with_a_message_naming_it()
+    {
+        await ForgetTopologyAsync();
+        string table = "nopk_" + Guid.NewGuid().ToString("N")[..8];
+        var primaries = fixture.Cluster.Nodes.Where(n => n.ShardId is not null && n.Role == DataTier.DevCluster.ClusterNodeRole.Primary).ToList();
+        var catalog = fixture.Cluster.Nodes.Single(n => n.ShardId is null);
+        foreach (var primary in primaries)
+        {
+            await Db.ExecuteAsync(primary.AdminConnectionString, $"create table {table} (team_id text not null, note text)");
+        }
+
+        await Db.ExecuteAsync(catalog.AdminConnectionString, "insert into datatier.sharded_tables (table_name, shard_key_column) values (@t, 'team_id')", ("t", table));
+        try
+        {
+            await using var server = await DataTierServer.StartAsync(fixture, CatalogStore);
+            using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+            var blockers = (await Api.GetAsync(admin, "/admin/rebalance/plan")).Body!["blockers"]!.AsArray().Select(b => (string)b!).ToList();
+            Assert.Equal(primaries.Count, blockers.Count);
+            Assert.All(blockers, b => Assert.Contains($"Table '{table}' has no primary key", b, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Db.ExecuteAsync(catalog.AdminConnectionString, "delete from datatier.sharded_tables where table_name = @t", ("t", table));
+            foreach (var primary in primaries)
+            {
+                await Db.ExecuteAsync(primary.AdminConnectionString, $"drop table {table}");
+            }
+        }
     }
 
     private async Task<long> RowsAsync()
