@@ -34,6 +34,7 @@ internal static class RebalanceCommand
         await stdout.WriteLineAsync(string.Format(c, "Plan for topology version {0}: {1:N0} of {2:N0} rows move ({3:P1}; the least possible is {4:P1}), about {5:N1} MB, in {6} ranges.",
             plan["topologyVersion"], (long)plan["movedRows"]!, (long)plan["totalRows"]!, (double)plan["movedFraction"]!, (double)plan["idealFraction"]!,
             (long)plan["movedBytes"]! / 1e6, moves.Count)).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Format(c, "  The ranges hold {0:P1} of the ring (rows follow it up to how the keys fall).", (double)plan["movedRingFraction"]!)).ConfigureAwait(false);
         foreach (var table in plan["tables"]!.AsArray())
         {
             await stdout.WriteLineAsync(string.Format(c, "  {0}: {1:N0} of {2:N0} rows move ({3:P1})", table!["name"], (long)table["movedRows"]!, (long)table["rows"]!, (double)table["movedFraction"]!)).ConfigureAwait(false);

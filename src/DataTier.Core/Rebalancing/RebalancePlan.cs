@@ -21,4 +21,11 @@ public sealed record RebalancePlan(
     /// tell its rows apart to catch up or verify). Empty when nothing does.
     /// </summary>
     public IReadOnlyList<string> Blockers { get; init; } = [];
+
+    /// <summary>
+    /// The share of the ring's hash space that changes owner: what the rings promise whatever the data. The moved
+    /// fraction of rows approaches it as the number of distinct keys grows (with n keys its noise is about
+    /// sqrt(f(1-f)/n)).
+    /// </summary>
+    public double MovedRingFraction { get; init; }
 }

@@ -103,8 +103,12 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
             string state = snapshot.ShardsById.ContainsKey(id) ? (share > 0 ? "routing" : "draining") : (share > 0 ? "pending" : "empty");
             return new ShardBalance(id, state, now.GetValueOrDefault(id), rowsAfter, share, share == 0 || total == 0 ? 0 : rowsAfter / (total * share), misplaced.GetValueOrDefault(id));
         }).ToList();
+        double ring = segments.Where(s => s.Moves).Sum(s => ((double)s.End - s.Start) / Math.Pow(2, 64));
         return new RebalancePlan(snapshot.Version, tables, total, moved, moves.Sum(m => m.Bytes),
-            total == 0 ? 0 : (double)moved / total, ideal, balances, moves);
+            total == 0 ? 0 : (double)moved / total, ideal, balances, moves)
+        {
+            MovedRingFraction = ring,
+        };
     }
 
     private async Task<IReadOnlyList<ShardedTable>> ShardedTablesAsync(CancellationToken cancellationToken)
