@@ -24,7 +24,8 @@ internal static class Program
           {ShardCommand.Usage}
               Change the desired topology (DataTier:Topology:Store = Catalog); nothing moves until a plan runs.
           {RebalanceCommand.Usage}
-              What moving to the desired topology takes, counted by the shards themselves (a dry run).
+              What moving to the desired topology takes, counted by the shards themselves (a dry run); the
+              rebalancing check, its proposals, and approving one (it sets the desired weights).
 
         The dev cluster lives in <repo>/.dev unless --dir or ${CliEnvironment.DevDirVariable} says otherwise.
         """;

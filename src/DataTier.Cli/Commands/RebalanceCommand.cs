@@ -7,14 +7,21 @@ namespace DataTier.Cli.Commands;
 /// <summary><c>datatier rebalance plan</c>: what moving to the desired topology takes, counted by the shards (a dry run).</summary>
 internal static class RebalanceCommand
 {
-    public const string Usage = "rebalance plan [--ranges] [--server URL] [--key ADMIN_KEY] [--dir D]";
+    public const string Usage = "rebalance plan [--ranges] | rebalance check | rebalance proposals | rebalance approve ID  [--server URL] [--key ADMIN_KEY] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string verb = args.Positional() ?? throw new UsageException("rebalance needs plan.");
-        if (verb != "plan")
+        string verb = args.Positional() ?? throw new UsageException("rebalance needs plan, check, proposals or approve.");
+        switch (verb)
         {
-            throw new UsageException($"Unknown rebalance command '{verb}'; only 'plan' is available (moves are not built yet).");
+            case "plan":
+                break;
+            case "check":
+            case "proposals":
+            case "approve":
+                return await ProposalsAsync(verb, args, stdout, stderr, ct).ConfigureAwait(false);
+            default:
+                throw new UsageException($"Unknown rebalance command '{verb}'; use plan, check, proposals or approve (moves are not built yet).");
         }
 
         bool ranges = args.Flag("--ranges");
@@ -66,6 +73,50 @@ internal static class RebalanceCommand
         }
 
         await stdout.WriteLineAsync("This is a dry run: nothing was changed.").ConfigureAwait(false);
+        return 0;
+    }
+
+    // check: run the rebalancing check now; proposals: list them; approve ID: write a proposal's weights to the
+    // desired topology.
+    private static async Task<int> ProposalsAsync(string verb, ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        string? id = verb == "approve" ? args.Positional() ?? throw new UsageException("rebalance approve needs a proposal id.") : null;
+        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(2));
+        args.EnsureAllUsed();
+        using var response = verb switch
+        {
+            "proposals" => await http.GetAsync(new Uri("/admin/rebalance/proposals", UriKind.Relative), ct).ConfigureAwait(false),
+            "check" => await http.PostAsync(new Uri("/admin/rebalance/check", UriKind.Relative), null, ct).ConfigureAwait(false),
+            _ => await http.PostAsync(new Uri($"/admin/rebalance/plans/{Uri.EscapeDataString(id!)}/approve", UriKind.Relative), null, ct).ConfigureAwait(false),
+        };
+        string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            string detail = JsonNode.Parse(text)?["detail"]?.GetValue<string>() ?? text;
+            await stderr.WriteLineAsync($"datatier: rebalance {verb} refused ({(int)response.StatusCode}): {detail}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var body = JsonNode.Parse(text)!;
+        if (verb == "check")
+        {
+            await stdout.WriteLineAsync(string.Format(c, "Imbalance {0:0.000} (most loaded shard against the mean).", (double)body["imbalance"]!)).ConfigureAwait(false);
+            body = body["proposal"];
+            if (body is null)
+            {
+                await stdout.WriteLineAsync("Within the threshold: nothing proposed.").ConfigureAwait(false);
+                return 0;
+            }
+        }
+
+        foreach (var p in body is JsonArray list ? list : new JsonArray(body.DeepClone()))
+        {
+            string weights = string.Join(", ", p!["weights"]!.AsObject().Select(w => $"{w.Key} {(double)w.Value!:0.###}"));
+            await stdout.WriteLineAsync(string.Format(c, "Proposal {0} ({1}, {2:u}): imbalance {3:0.000}; desired weights {4}",
+                p["id"], p["status"], (DateTimeOffset)p["createdAt"]!, (double)p["imbalance"]!, weights)).ConfigureAwait(false);
+        }
+
         return 0;
     }
 }

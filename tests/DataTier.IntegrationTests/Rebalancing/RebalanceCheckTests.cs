@@ -66,6 +66,36 @@ public sealed class RebalanceCheckTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_cli_runs_the_check_lists_proposals_and_approves_one()
+    {
+        await ResetAsync();
+        await using var server = await DataTierServer.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["DataTier:Topology:Store"] = "Catalog",
+            ["DataTier:Rebalancing:Threshold"] = "1.0",
+        });
+        string cli = CliRunner.BuiltDll("DataTier.Cli", "datatier.dll");
+        string target = $"--server {server.BaseAddress} --key {fixture.Manifest.Keys.Admin}";
+        var timeout = TimeSpan.FromMinutes(1);
+
+        var (checkedCode, checkOut, checkErr) = await CliRunner.RunAsync(cli, $"rebalance check {target}", timeout);
+        Assert.True(checkedCode == 0, checkErr);
+        var match = System.Text.RegularExpressions.Regex.Match(checkOut, @"Proposal (\d+) \(proposed");
+        Assert.True(match.Success, checkOut);
+
+        var (listed, listOut, _) = await CliRunner.RunAsync(cli, $"rebalance proposals {target}", timeout);
+        Assert.Equal(0, listed);
+        Assert.Contains($"Proposal {match.Groups[1].Value} (proposed", listOut, StringComparison.Ordinal);
+
+        var (approved, approveOut, approveErr) = await CliRunner.RunAsync(cli, $"rebalance approve {match.Groups[1].Value} {target}", timeout);
+        Assert.True(approved == 0, approveErr);
+        Assert.Contains("(approved", approveOut, StringComparison.Ordinal);
+        var (again, _, againErr) = await CliRunner.RunAsync(cli, $"rebalance approve {match.Groups[1].Value} {target}", timeout);
+        Assert.Equal(1, again);
+        Assert.Contains("409", againErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_two_instances_each_scheduled_check_runs_on_exactly_one()
     {
         await ResetAsync();
