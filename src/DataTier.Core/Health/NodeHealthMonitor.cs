@@ -16,12 +16,16 @@ namespace DataTier.Core.Health;
 /// </summary>
 public sealed partial class NodeHealthMonitor : BackgroundService
 {
+    // Lag is 0 when the replica has replayed all it received: after a restart the receive position starts at the
+    // beginning of the segment streaming resumes from, below what was already replayed, and on an idle primary no
+    // new commit would come to bring the two together, so "time since the last replayed commit" would keep a healthy
+    // replica out of rotation. Until the WAL receiver reports a position (NULL), the commit-time lag is used.
     private const string ProbeSql =
         """
         select pg_is_in_recovery(),
                coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8,
                case when not pg_is_in_recovery() then 0::float8
-                    when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0::float8
+                    when pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() then 0::float8
                     else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end
         """;
 
