@@ -18,6 +18,8 @@ public static class DataTierTopologyServiceCollectionExtensions
     {
         services.TryAddSingleton<RebalancePlanner>();
         services.TryAddSingleton<RebalanceCheck>();
+        services.TryAddSingleton<Rebalancing.Moves.MoveStore>();
+        services.TryAddSingleton<Rebalancing.Moves.RebalanceMoves>();
         services.AddOptionsWithValidateOnStart<RebalancingOptions>().Bind(configuration.GetSection(RebalancingOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<RebalancingOptions>, RebalancingOptionsValidator>());
         var store = configuration.GetValue<TopologyStore?>($"{TopologyOptions.SectionName}:Store") ?? TopologyStore.Configuration;
@@ -35,6 +37,8 @@ public static class DataTierTopologyServiceCollectionExtensions
         services.TryAddSingleton<CatalogTopologyProvider>();
         services.TryAddSingleton<ITopologyProvider>(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
         services.AddHostedService(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
+        services.TryAddSingleton<Rebalancing.Moves.RebalanceRunner>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());
         return services;
     }
 }

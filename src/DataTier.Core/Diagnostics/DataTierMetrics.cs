@@ -36,6 +36,13 @@ public sealed class DataTierMetrics
     /// <summary>Fingerprints dropped by the digest for capacity.</summary>
     public Counter DigestEvictions { get; } = Metrics.CreateCounter("datatier_digest_evictions_total", "Fingerprints dropped from the query digest (least recently used).");
 
+    /// <summary>Writes refused by a move's fence and sent again.</summary>
+    public Counter FencedWriteRetries { get; } = Metrics.CreateCounter("datatier_fenced_write_retries_total", "Writes refused by a rebalancing move's write fence and retried on the range's owner.");
+
+    /// <summary>How long writes held by a move's fence waited in all.</summary>
+    public Histogram FencedWriteWait { get; } = Metrics.CreateHistogram("datatier_fenced_write_wait_seconds", "Time writes spent held by a rebalancing move's write fence before they committed or gave up.",
+        new HistogramConfiguration { Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
     /// <summary>The SQLSTATE class label of a failure.</summary>
     public static string ErrorClass(Errors.DataTierException error) => error switch
     {

@@ -20,4 +20,7 @@ public enum DataTierErrorKind
 
     /// <summary>No pooled connection became free within the configured wait.</summary>
     PoolExhausted,
+
+    /// <summary>The key's hash range is being moved to another shard and its write fence did not lift in time.</summary>
+    RangeMoving,
 }

@@ -39,4 +39,12 @@ public sealed class DataApiOptions
     /// <summary>Shards queried at once by a scatter read.</summary>
     [Range(1, 1024)]
     public int ScatterConcurrency { get; set; } = 8;
+
+    /// <summary>
+    /// How long a write refused by a move's fence is retried (ms) before it fails with <c>range-moving</c>. A fence
+    /// normally lasts under the move's MaxWritePause; this also covers the instance driving a move dying in the
+    /// fence, until another takes the move over (its lease) and lifts the fence.
+    /// </summary>
+    [Range(0, 600_000)]
+    public int FencedWriteWaitMs { get; set; } = 20_000;
 }

@@ -56,11 +56,54 @@ public sealed partial class DataService
 
     /// <summary>Runs one write statement on the key's shard primary.</summary>
     public Task<CommittedWrite> ExecuteAsync(string shardKey, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        WriteAsync(ShardFor(shardKey), [statement], IsolationLevel.ReadCommitted, maxRows, timeoutMs, cancellationToken);
+        WriteKeyedAsync(shardKey, [statement], IsolationLevel.ReadCommitted, maxRows, timeoutMs, cancellationToken);
 
     /// <summary>Runs statements in one transaction on the key's shard primary.</summary>
     public Task<CommittedWrite> TransactionAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        WriteAsync(ShardFor(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken);
+        WriteKeyedAsync(shardKey, statements, isolation, maxRows, timeoutMs, cancellationToken);
+
+    // A write to a range a move has fenced is refused by the shard before anything is written (the whole transaction
+    // rolls back), so it is safe to send again: to the same shard once the fence lifts, or to the new owner once the
+    // move switches the range. Each retry routes by the newest topology.
+    private async Task<CommittedWrite> WriteKeyedAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long held = 0;
+        int pauseMs = 2;
+        while (true)
+        {
+            try
+            {
+                var write = await WriteAsync(ShardFor(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+                if (held != 0)
+                {
+                    _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
+                }
+
+                return write;
+            }
+            catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.RangeMoving)
+            {
+                held = held == 0 ? Stopwatch.GetTimestamp() : held;
+                if (Stopwatch.GetElapsedTime(held).TotalMilliseconds >= _options.FencedWriteWaitMs)
+                {
+                    _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
+                    throw;
+                }
+
+                _metrics.FencedWriteRetries.Inc();
+                await Task.Delay(pauseMs, cancellationToken).ConfigureAwait(false);
+                pauseMs = Math.Min(pauseMs * 2, 50);
+                try
+                {
+                    await _topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception refresh) when (refresh is Npgsql.NpgsqlException or TimeoutException or InvalidDataException or System.Text.Json.JsonException)
+                {
+                    // The catalog is out of reach: the poll and the next retry try again.
+                }
+            }
+        }
+    }
 
     private async Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {

@@ -8,6 +8,12 @@ namespace DataTier.Core.Execution;
 /// </summary>
 public static class PostgresErrorMapper
 {
+    /// <summary>
+    /// The SQLSTATE a shard's move capture raises for a write to a fenced hash range (see the shard migration
+    /// <c>RebalanceCaptureSchema</c>): nothing was written, and the write may be retried on the range's owner.
+    /// </summary>
+    public const string FencedSqlState = "DTM01";
+
     /// <summary>Whether the failure is about reaching the node (so another node may serve a read).</summary>
     public static bool IsConnectionFailure(Exception error) => error switch
     {
@@ -35,6 +41,8 @@ public static class PostgresErrorMapper
                 PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.SerializationFailure
                     or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.ExclusionViolation
                     => new DataTierException(DataTierErrorKind.Conflict, "conflict", pg.MessageText, pg) { SqlState = pg.SqlState, ShardId = shardId },
+                FencedSqlState
+                    => new DataTierException(DataTierErrorKind.RangeMoving, "range-moving", $"The key's hash range is moving off shard '{shardId}': {pg.MessageText}", pg) { SqlState = pg.SqlState, ShardId = shardId, RetryAfterSeconds = 1 },
                 PostgresErrorCodes.ReadOnlySqlTransaction
                     => new DataTierException(DataTierErrorKind.BadRequest, "write-in-read", "Reads run in read-only transactions; send writes to /v1/execute or /v1/transaction.", pg) { SqlState = pg.SqlState, ShardId = shardId },
                 _ when IsConnectionFailure(pg)

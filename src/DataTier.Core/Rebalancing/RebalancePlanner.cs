@@ -111,7 +111,8 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
         };
     }
 
-    private async Task<IReadOnlyList<ShardedTable>> ShardedTablesAsync(CancellationToken cancellationToken)
+    /// <summary>The sharded tables registered in the catalog, with their shard-key columns.</summary>
+    public async Task<IReadOnlyList<ShardedTable>> ShardedTablesAsync(CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("select table_name, shard_key_column from datatier.sharded_tables order by table_name", conn);

@@ -14,4 +14,35 @@ public sealed class RebalancingOptions
 
     /// <summary>Apply a proposal's weights to the desired topology at once instead of waiting for approval.</summary>
     public bool AutoApply { get; set; }
+
+    /// <summary>
+    /// The longest a move may hold writes to its ranges (ms), from fencing the sources to switching the routing.
+    /// When the final catch-up cannot finish within it, the fence lifts, writes go on to the old owner, and the
+    /// cutover is tried again later.
+    /// </summary>
+    public int MaxWritePauseMs { get; set; } = 500;
+
+    /// <summary>Rows per batch when copying and catching up.</summary>
+    public int CopyBatchRows { get; set; } = 2000;
+
+    /// <summary>Most rows per second a move copies (0: as fast as the shards allow), to spare a busy source.</summary>
+    public int CopyRowsPerSecond { get; set; }
+
+    /// <summary>
+    /// Seconds between the switch and deleting the source's copies: instances with a stale topology may still read
+    /// them that long after the switch (writes are refused by the fence whatever their topology).
+    /// </summary>
+    public int CleanupGraceSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long an instance's claim on a running move lasts without renewal (s): when the instance driving a move
+    /// dies, another (or the same, restarted) takes the move over after this.
+    /// </summary>
+    public int MoveLeaseSeconds { get; set; } = 5;
+
+    /// <summary>The change backlog (rows) under which a move tries its write fence.</summary>
+    public int FenceBacklogRows { get; set; } = 500;
+
+    /// <summary>Fault tests only: holds every fence this long after the final catch-up (ms; default 0).</summary>
+    public int TestHoldFenceMs { get; set; }
 }

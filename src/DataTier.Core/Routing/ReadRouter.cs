@@ -63,7 +63,7 @@ public sealed class ReadRouter
             }
 
             // The probed replay LSN only grows, so a replica probed at or past the token's LSN has the writes.
-            if (consistency == ConsistencyLevel.Session && minLsn != 0 && h.Lsn < minLsn)
+            if ((consistency == ConsistencyLevel.Session && minLsn != 0 && h.Lsn < minLsn) || h.Lsn < shard.ReadFloorLsn)
             {
                 continue;
             }

@@ -21,6 +21,7 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
     private readonly ILogger<CatalogTopologyProvider> _logger;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile TopologySnapshot _current;
+    private long _loadsStarted;
 
     /// <summary>Starts from the configured topology until the catalog's is loaded.</summary>
     public CatalogTopologyProvider(CatalogTopologyStore store, IOptions<CatalogOptions> catalog, IOptions<TopologyOptions> options, ILogger<CatalogTopologyProvider> logger)
@@ -51,9 +52,18 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
     /// <summary>Loads the newest version now if it is newer than the one in force (after a change made here).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        // Callers that queued behind a load which started after they arrived take its result: a burst of writes
+        // refused by a fence costs one catalog read, not one each.
+        long arrived = Interlocked.Read(ref _loadsStarted);
         await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (Interlocked.Read(ref _loadsStarted) > arrived)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _loadsStarted);
             if (await _store.LoadLatestAsync(cancellationToken).ConfigureAwait(false) is { } latest && latest.Version > _current.Version)
             {
                 Publish(latest.Version, latest.Document);

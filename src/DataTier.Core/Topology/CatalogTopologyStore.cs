@@ -40,7 +40,14 @@ public sealed class CatalogTopologyStore(CatalogDatabase catalog)
     public Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, CancellationToken cancellationToken) =>
         ChangeAsync(current => change(current ?? throw new TopologyChangeException("no-topology", "The catalog holds no topology yet; start a DataTier instance to seed it.", conflict: true)), onlyIfEmpty: false, cancellationToken);
 
-    private async Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument?, TopologyDocument> change, bool onlyIfEmpty, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a change and runs <paramref name="alsoInTransaction"/> (given the new version) in the same catalog
+    /// transaction: both commit or neither does (a move's switch and its recorded state).
+    /// </summary>
+    public Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task> alsoInTransaction, CancellationToken cancellationToken) =>
+        ChangeAsync(current => change(current ?? throw new TopologyChangeException("no-topology", "The catalog holds no topology yet; start a DataTier instance to seed it.", conflict: true)), onlyIfEmpty: false, cancellationToken, alsoInTransaction);
+
+    private async Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument?, TopologyDocument> change, bool onlyIfEmpty, CancellationToken cancellationToken, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task>? alsoInTransaction = null)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -65,6 +72,11 @@ public sealed class CatalogTopologyStore(CatalogDatabase catalog)
             insert.Parameters.AddWithValue("d", JsonSerializer.Serialize(next, Json));
             insert.Parameters.AddWithValue("c", Channel);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (alsoInTransaction is not null)
+        {
+            await alsoInTransaction(conn, tx, version, cancellationToken).ConfigureAwait(false);
         }
 
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

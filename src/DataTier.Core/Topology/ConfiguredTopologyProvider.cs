@@ -10,4 +10,7 @@ public sealed class ConfiguredTopologyProvider : ITopologyProvider
 
     /// <inheritdoc />
     public TopologySnapshot Current { get; }
+
+    /// <inheritdoc />
+    public Task RefreshAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -5,6 +5,9 @@ namespace DataTier.Core.Topology;
 /// <summary>A shard: its id, weight, primary and replicas.</summary>
 public sealed record ShardDefinition(string Id, double Weight, NodeDefinition Primary, ImmutableArray<NodeDefinition> Replicas)
 {
+    /// <summary>The LSN a node must have replayed to serve any read of this shard (0: none); see <see cref="TopologyShardEntry.ReadFloorLsn"/>.</summary>
+    public ulong ReadFloorLsn { get; init; }
+
     /// <summary>The primary then the replicas.</summary>
     public IEnumerable<NodeDefinition> Nodes => Replicas.Prepend(Primary);
 }

@@ -65,6 +65,39 @@ public static partial class TopologyChanges
         return document with { Shards = document.Shards.Where(s => s.Id != id).ToList() };
     }
 
+    /// <summary>
+    /// A move's switch: the routing weights become <paramref name="after"/> for every shard the move knew, provided the
+    /// routing is still <paramref name="before"/> (else the move's ranges are not the ones that differ any more), and
+    /// the shards that received rows get their read floor.
+    /// </summary>
+    public static TopologyDocument SwitchRouting(TopologyDocument document, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, IReadOnlyDictionary<string, ulong> readFloors)
+    {
+        foreach (var shard in document.Shards)
+        {
+            if (!shard.Weight.Equals(before.GetValueOrDefault(shard.Id)))
+            {
+                throw new TopologyChangeException("topology-changed", $"Shard '{shard.Id}' routes at weight {shard.Weight} now, not {before.GetValueOrDefault(shard.Id)} as when the move started.", conflict: true);
+            }
+        }
+
+        foreach (var (id, weight) in after)
+        {
+            if (weight > 0 && !document.Shards.Any(s => s.Id == id))
+            {
+                throw new TopologyChangeException("unknown-shard", $"Shard '{id}', which the move fills, was removed from the topology.", conflict: true);
+            }
+        }
+
+        return document with
+        {
+            Shards = document.Shards.Select(s => !before.ContainsKey(s.Id) && !after.ContainsKey(s.Id) ? s : s with
+            {
+                Weight = after.GetValueOrDefault(s.Id),
+                ReadFloorLsn = readFloors.TryGetValue(s.Id, out ulong floor) ? floor : s.ReadFloorLsn,
+            }).ToList(),
+        };
+    }
+
     private static TopologyShardEntry Find(TopologyDocument document, string id) =>
         document.Shards.FirstOrDefault(s => s.Id == id) ?? throw new TopologyChangeException("unknown-shard", $"There is no shard '{id}'.", conflict: false);
 

@@ -21,7 +21,10 @@ public sealed record TopologyDocument(int VirtualNodesPerWeight, IReadOnlyList<T
             s.Id,
             weight,
             new NodeDefinition($"{s.Id}-primary", s.Id, NodeRole.Primary, s.Primary),
-            s.Replicas.Select((r, i) => new NodeDefinition($"{s.Id}-replica{i + 1}", s.Id, NodeRole.Replica, r)).ToImmutableArray());
+            s.Replicas.Select((r, i) => new NodeDefinition($"{s.Id}-replica{i + 1}", s.Id, NodeRole.Replica, r)).ToImmutableArray())
+        {
+            ReadFloorLsn = s.ReadFloorLsn,
+        };
 
         var routed = Shards.Where(s => s.Weight > 0).Select(s => Define(s, s.Weight)).ToImmutableArray();
         var pending = Shards.Where(s => s.Weight <= 0).Select(s => Define(s, 0)).ToImmutableArray();

@@ -6,6 +6,13 @@ namespace DataTier.Core.Topology;
 /// </summary>
 public sealed record TopologyShardEntry(string Id, double Weight, double DesiredWeight, string Primary, IReadOnlyList<string> Replicas)
 {
+    /// <summary>
+    /// The LSN every node of the shard must have replayed before it serves any read (0: none). A move sets it on
+    /// the shards that received rows: their replicas may not have replayed the last copied rows when the switch
+    /// routes reads to them.
+    /// </summary>
+    public ulong ReadFloorLsn { get; init; }
+
     /// <summary>What the shard is doing: routing as desired, waiting to receive rows, or waiting to give them up.</summary>
     public string State => (Weight > 0, DesiredWeight > 0) switch
     {

@@ -120,3 +120,10 @@ public sealed record ShardEntryView(string Id, string State, double Weight, doub
 
 /// <summary>The topology version a change made.</summary>
 public sealed record TopologyChangeResult(long Version, IReadOnlyList<ShardEntryView> Shards);
+
+/// <summary>Body of <c>POST /admin/rebalance</c> (optional).</summary>
+public sealed class RebalanceStartRequest
+{
+    /// <summary>The longest the move may hold writes to its ranges (ms); default DataTier:Rebalancing:MaxWritePauseMs.</summary>
+    public int? MaxWritePauseMs { get; set; }
+}

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DataTier.Core.Catalog;
 using DataTier.Core.Rebalancing;
+using DataTier.Core.Rebalancing.Moves;
 using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
@@ -40,6 +41,22 @@ public static class ShardEndpoints
             Refusing(async () => TypedResults.Ok(await check.RunAsync("api", http.RequestAborted))));
         rebalance.MapPost("/plans/{id:long}/approve", static (long id, HttpContext http, RebalanceCheck check) =>
             Refusing(async () => TypedResults.Ok(await check.ApproveAsync(id, http.RequestAborted))));
+        rebalance.MapPost("/", static (HttpContext http, RebalanceMoves moves) => Refusing(async () =>
+        {
+            var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
+                ? new RebalanceStartRequest()
+                : await ReadAsync<RebalanceStartRequest>(http, "{\"maxWritePauseMs\": 500}");
+            var status = await moves.StartAsync(request.MaxWritePauseMs, http.RequestAborted);
+            return TypedResults.Accepted($"/admin/rebalance/{status.Id}", status);
+        }));
+        rebalance.MapGet("/", static async (HttpContext http, RebalanceMoves moves) =>
+            TypedResults.Ok(new { moves = await moves.ListAsync(50, http.RequestAborted) }));
+        rebalance.MapGet("/{id:long}", static async (long id, HttpContext http, RebalanceMoves moves) =>
+            await moves.GetAsync(id, http.RequestAborted) is { } status
+                ? TypedResults.Ok(status)
+                : throw new ProblemException(StatusCodes.Status404NotFound, ProblemBase + "unknown-move", "Unknown move", $"There is no move {id}."));
+        rebalance.MapPost("/{id:long}/cancel", static (long id, HttpContext http, RebalanceMoves moves) =>
+            Refusing(async () => TypedResults.Accepted($"/admin/rebalance/{id}", await moves.CancelAsync(id, http.RequestAborted))));
         rebalance.MapGet("/plan", static async (HttpContext http, IServiceProvider services) =>
         {
             var planner = services.GetRequiredService<RebalancePlanner>();
@@ -64,7 +81,7 @@ public static class ShardEndpoints
         }
         catch (TopologyChangeException ex)
         {
-            throw new ProblemException(ex.Code is "unknown-proposal" ? StatusCodes.Status404NotFound : ex.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest,
+            throw new ProblemException(ex.Code is "unknown-proposal" or "unknown-move" ? StatusCodes.Status404NotFound : ex.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest,
                 ProblemBase + ex.Code, "Rebalancing refused", ex.Message);
         }
     }

@@ -49,6 +49,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             DataTierErrorKind.ShardUnavailable => (503, "Shard unavailable"),
             DataTierErrorKind.PoolExhausted => (503, "Pool exhausted"),
             DataTierErrorKind.Timeout => (504, "Timeout"),
+            DataTierErrorKind.RangeMoving => (503, "Range moving"),
             _ => (500, "Internal error"),
         };
         if (error.RetryAfterSeconds is int retry)

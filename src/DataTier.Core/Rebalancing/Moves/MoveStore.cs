@@ -1,0 +1,169 @@
+using System.Text.Json;
+using DataTier.Core.Catalog;
+using DataTier.Core.Topology;
+using Npgsql;
+
+namespace DataTier.Core.Rebalancing.Moves;
+
+/// <summary>
+/// Moves in the catalog (<c>datatier.rebalance_moves</c>). An instance drives a move only while it holds its lease,
+/// renewed every second with the progress; every write of a driver is conditional on still holding it, so an instance
+/// that lost its lease (paused, partitioned) cannot overwrite the one that took the move over.
+/// </summary>
+public sealed class MoveStore(CatalogDatabase catalog)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = "id, state, spec::text, progress::text, error, owner, cancel_requested, created_at, updated_at, finished_at";
+
+    /// <summary>Records a new running move; refused when one is running already.</summary>
+    public async Task<long> InsertAsync(MoveSpec spec, MoveProgress progress, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            "insert into datatier.rebalance_moves (state, phase, spec, progress) values ('running', @p, @s::jsonb, @g::jsonb) returning id", conn);
+        cmd.Parameters.AddWithValue("p", progress.Phase);
+        cmd.Parameters.AddWithValue("s", JsonSerializer.Serialize(spec, Json));
+        cmd.Parameters.AddWithValue("g", JsonSerializer.Serialize(progress, Json));
+        try
+        {
+            return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new TopologyChangeException("rebalance-running", "A move is running already; wait for it (GET /admin/rebalance) or cancel it.", conflict: true);
+        }
+    }
+
+    /// <summary>Takes over a running move whose lease has run out (or was never taken), if any.</summary>
+    public async Task<MoveRecord?> ClaimAsync(string instance, int leaseSeconds, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            update datatier.rebalance_moves set owner = @i, lease_until = now() + make_interval(secs => @l), updated_at = now()
+            where id = (select id from datatier.rebalance_moves where state = 'running' and lease_until < now() order by id limit 1 for update skip locked)
+            returning {Columns}
+            """, conn);
+        cmd.Parameters.AddWithValue("i", instance);
+        cmd.Parameters.AddWithValue("l", (double)leaseSeconds);
+        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renews the lease and stores the progress. Returns whether this instance still holds the move, and whether a
+    /// cancel was asked for.
+    /// </summary>
+    public async Task<(bool Held, bool CancelRequested)> RenewAsync(long id, string instance, int leaseSeconds, MoveProgress progress, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            """
+            update datatier.rebalance_moves set lease_until = now() + make_interval(secs => @l), phase = @p, progress = @g::jsonb, updated_at = now()
+            where id = @id and owner = @i and state = 'running' returning cancel_requested
+            """, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("i", instance);
+        cmd.Parameters.AddWithValue("l", (double)leaseSeconds);
+        cmd.Parameters.AddWithValue("p", progress.Phase);
+        cmd.Parameters.AddWithValue("g", JsonSerializer.Serialize(progress, Json));
+        var result = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return result is bool cancel ? (true, cancel) : (false, false);
+    }
+
+    /// <summary>Stores the progress inside another catalog transaction (the switch); fails when the lease is lost.</summary>
+    public static async Task RecordInTransactionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, string instance, MoveProgress progress, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "update datatier.rebalance_moves set phase = @p, progress = @g::jsonb, updated_at = now() where id = @id and owner = @i and state = 'running'", conn, tx);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("i", instance);
+        cmd.Parameters.AddWithValue("p", progress.Phase);
+        cmd.Parameters.AddWithValue("g", JsonSerializer.Serialize(progress, Json));
+        if (await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        {
+            throw new MoveLeaseLostException(id);
+        }
+    }
+
+    /// <summary>Ends a move (done, failed or cancelled) if this instance still holds it.</summary>
+    public async Task<bool> FinishAsync(long id, string instance, string state, MoveProgress progress, string? error, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            """
+            update datatier.rebalance_moves set state = @s, phase = @p, progress = @g::jsonb, error = @e, updated_at = now(), finished_at = now()
+            where id = @id and owner = @i and state = 'running'
+            """, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("i", instance);
+        cmd.Parameters.AddWithValue("s", state);
+        cmd.Parameters.AddWithValue("p", progress.Phase);
+        cmd.Parameters.AddWithValue("g", JsonSerializer.Serialize(progress, Json));
+        cmd.Parameters.AddWithValue("e", (object?)error ?? DBNull.Value);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Gives the lease back at once (a graceful stop), so a restarted instance resumes without waiting.</summary>
+    public async Task ReleaseAsync(long id, string instance, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand("update datatier.rebalance_moves set lease_until = now(), owner = null where id = @id and owner = @i and state = 'running'", conn);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("i", instance);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the driver of a running move to cancel it; returns the move as it was, or null when unknown.</summary>
+    public async Task<MoveRecord?> RequestCancelAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            $"update datatier.rebalance_moves set cancel_requested = true where id = @id and state = 'running' and phase in ('preparing', 'copying', 'catching-up', 'fencing') returning {Columns}", conn);
+        cmd.Parameters.AddWithValue("id", id);
+        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One move, or null.</summary>
+    public async Task<MoveRecord?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand($"select {Columns} from datatier.rebalance_moves where id = @id", conn);
+        cmd.Parameters.AddWithValue("id", id);
+        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The newest moves first.</summary>
+    public async Task<IReadOnlyList<MoveRecord>> ListAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand($"select {Columns} from datatier.rebalance_moves order by id desc limit @n", conn);
+        cmd.Parameters.AddWithValue("n", limit);
+        var moves = new List<MoveRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            moves.Add(Read(reader));
+        }
+
+        return moves;
+    }
+
+    private static async Task<MoveRecord?> ReadOneAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    private static MoveRecord Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        JsonSerializer.Deserialize<MoveSpec>(reader.GetString(2), Json)!,
+        JsonSerializer.Deserialize<MoveProgress>(reader.GetString(3), Json)!,
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5),
+        reader.GetBoolean(6),
+        reader.GetFieldValue<DateTimeOffset>(7),
+        reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9));
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+using DataTier.IntegrationTests.Infrastructure;
+
+namespace DataTier.IntegrationTests.Rebalancing;
+
+/// <summary>Polls a move until it ends or reaches a phase.</summary>
+internal static class MoveWaiter
+{
+    /// <summary>The move's document once its state is no longer running; fails past <paramref name="timeout"/>.</summary>
+    public static Task<JsonNode> WaitAsync(HttpClient admin, long id, TimeSpan timeout) =>
+        WaitForAsync(admin, id, m => (string?)m["state"] != "running", timeout, "to end");
+
+    /// <summary>The move's document once <paramref name="reached"/> holds.</summary>
+    public static async Task<JsonNode> WaitForAsync(HttpClient admin, long id, Func<JsonNode, bool> reached, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonNode? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (_, body) = await Api.GetAsync(admin, $"/admin/rebalance/{id}");
+            last = body;
+            if (body is not null && reached(body))
+            {
+                return body;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Move {id} did not get {what} within {timeout.TotalSeconds:0} s; last: {last?.ToJsonString()}");
+    }
+}
