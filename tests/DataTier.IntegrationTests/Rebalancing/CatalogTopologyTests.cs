@@ -186,7 +186,7 @@ public sealed class CatalogTopologyTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_sharded_table_without_a_primary_key_blocks_the_plan_with_a_message_naming_it()
+    public async Task A_sharded_table_without_a_primary_key_blocks_the_plan_and_the_move_with_a_message_naming_it()
     {
         await ForgetTopologyAsync();
         string table = "nopk_" + Guid.NewGuid().ToString("N")[..8];
@@ -205,6 +205,9 @@ public sealed class CatalogTopologyTests(ClusterFixture fixture)
             var blockers = (await Api.GetAsync(admin, "/admin/rebalance/plan")).Body!["blockers"]!.AsArray().Select(b => (string)b!).ToList();
             Assert.Equal(primaries.Count, blockers.Count);
             Assert.All(blockers, b => Assert.Contains($"Table '{table}' has no primary key", b, StringComparison.Ordinal));
+            var refused = await Api.PostAsync(admin, "/admin/rebalance", new { });
+            Api.AssertProblem(refused, HttpStatusCode.Conflict, "rebalance-blocked");
+            Assert.Contains($"Table '{table}' has no primary key", (string)refused.Body!["detail"]!, StringComparison.Ordinal);
         }
         finally
         {

@@ -89,6 +89,62 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         }
     }
 
+    [Fact]
+    public async Task A_move_cancelled_while_copying_rolls_back_and_moves_that_cannot_start_are_refused_with_problems()
+    {
+        await ResetAsync();
+        await using var extra = await ExtraShardDatabase.CreateAsync(fixture);
+        await using (var fixedTopology = await DataTierServer.StartAsync(fixture))
+        {
+            using var fixedAdmin = fixedTopology.CreateClient(fixture.Manifest.Keys.Admin);
+            Api.AssertProblem(await Api.PostAsync(fixedAdmin, "/admin/rebalance", new { }), HttpStatusCode.Conflict, "topology-not-in-catalog");
+        }
+
+        await using var server = await DataTierServer.StartAsync(fixture, Settings(("DataTier:Rebalancing:CopyRowsPerSecond", "500")));
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        var primaries = Primaries(extra);
+        Api.AssertProblem(await Api.PostAsync(admin, "/admin/rebalance", new { }), HttpStatusCode.Conflict, "nothing-to-move");
+        Api.AssertProblem(await Api.PostAsync(app, "/admin/rebalance", new { }), HttpStatusCode.Forbidden, "forbidden");
+        Api.AssertProblem(await Api.GetAsync(admin, "/admin/rebalance/424242"), HttpStatusCode.NotFound, "unknown-move");
+        Api.AssertProblem(await Api.PostRawAsync(admin, "/admin/rebalance", "{\"maxWritePauseMs\": "), HttpStatusCode.BadRequest, "invalid-json");
+        await Api.PostAsync(admin, "/admin/shards", new { id = "s3", weight = 1, primary = extra.AppConnectionString });
+        Api.AssertProblem(await Api.PostAsync(admin, "/admin/rebalance", new { maxWritePauseMs = 1 }), HttpStatusCode.BadRequest, "invalid-write-pause");
+        var before = await ClusterRows.ReadAsync(primaries);
+        long versionBefore = server.Services.GetRequiredService<ITopologyProvider>().Current.Version;
+
+        var (status, started) = await Api.PostAsync(admin, "/admin/rebalance", new { });
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        long id = (long)started!["id"]!;
+        Api.AssertProblem(await Api.PostAsync(admin, "/admin/rebalance", new { }), HttpStatusCode.Conflict, "rebalance-running");
+        await MoveWaiter.WaitForAsync(admin, id, m => (long)m["rowsCopied"]! > 0, TimeSpan.FromSeconds(30), "to copy rows");
+        Assert.Equal(HttpStatusCode.Accepted, (await Api.PostAsync(admin, $"/admin/rebalance/{id}/cancel", new { })).Status);
+        var ended = await MoveWaiter.WaitAsync(admin, id, TimeSpan.FromSeconds(60));
+        Assert.Equal("cancelled", (string?)ended["state"]);
+        Assert.All(ended["pairs"]!.AsArray(), p => Assert.Equal("cancelled", (string?)p!["state"]));
+        Api.AssertProblem(await Api.PostAsync(admin, $"/admin/rebalance/{id}/cancel", new { }), HttpStatusCode.Conflict, "rebalance-finished");
+        var listed = (await Api.GetAsync(admin, "/admin/rebalance")).Body!["moves"]!.AsArray();
+        Assert.Equal(id, (long)listed[0]!["id"]!);
+
+        // Rolled back: routing unchanged, the target's copies gone, the sources capture nothing any more.
+        Assert.Equal(versionBefore, server.Services.GetRequiredService<ITopologyProvider>().Current.Version);
+        foreach (string table in ClusterRows.Tables)
+        {
+            Assert.Equal(0, await Db.ScalarAsync<long>(extra.AppConnectionString, $"select count(*) from {table}"));
+            string diff = ClusterRows.Difference(before.Multiset(table), (await ClusterRows.ReadAsync(primaries)).Multiset(table));
+            Assert.True(diff.Length == 0, $"{table}: {diff}");
+        }
+
+        foreach (var (_, connectionString) in primaries)
+        {
+            Assert.Equal(0, await Db.ScalarAsync<long>(connectionString, "select count(*) from pg_trigger where tgname = 'datatier_move_capture'"));
+            Assert.Equal(0, await Db.ScalarAsync<long>(connectionString, "select count(*) from datatier_move.sources"));
+        }
+
+        await Api.OkAsync(admin, "/admin/shards/s3/drain", new { });
+        Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(admin, HttpMethod.Delete, "/admin/shards/s3")).Status);
+    }
+
     /// <summary>Runs the desired move while the load runs, waits for it, and checks rows, placement and the load.</summary>
     private async Task<JsonNode> MoveUnderLoadAsync(DataTierServer server, HttpClient admin, HttpClient app, Dictionary<string, string> primaries, List<string> teams, long firstUserId, string what)
     {
@@ -144,5 +200,77 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
 
         string loadDiff = ClusterRows.Difference(expected, actual);
         Assert.True(loadDiff.Length == 0, $"the load's rows against its log: {loadDiff}");
+    }
+
+    [Fact]
+    public async Task Killing_the_driving_instance_in_the_copy_and_in_the_fence_ends_with_every_row_placed_and_nothing_lost()
+    {
+        await ResetAsync();
+        await using var extra = await ExtraShardDatabase.CreateAsync(fixture);
+        // A drives the moves and is killed (SIGKILL) mid-move; B carries the load and may take a move over when A's
+        // lease runs out; A is restarted each time too, so either may finish it.
+        const string Lease = "3";
+        await using var copier = await ServerProcessHandle.StartAsync(fixture, Settings(("DataTier:Rebalancing:CopyRowsPerSecond", "1500"), ("DataTier:Rebalancing:MoveLeaseSeconds", Lease)));
+        await using var server = await DataTierServer.StartAsync(fixture, Settings(("DataTier:Rebalancing:MoveLeaseSeconds", Lease)));
+        using var adminA = copier.CreateClient(fixture.Manifest.Keys.Admin);
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        var primaries = Primaries(extra);
+        var teams = (await ClusterRows.ReadAsync(primaries)).Rows["teams"].Select(r => r.TeamId).ToList();
+        try
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Api.PostAsync(adminA, "/admin/shards", new { id = "s3", weight = 1, primary = extra.AppConnectionString })).Status);
+            var inCopy = await MoveWithKillAsync(server, copier, adminA, admin, app, primaries, teams, 930_000_000, new { },
+                m => (string?)m["phase"] == "copying" && (long)m["rowsCopied"]! > 1000, "killed in the copy");
+            Assert.True((long)inCopy["rowsCopied"]! >= (long)inCopy["rowsPlanned"]!, "the copy finished after the kill");
+
+            await using var fencer = await ServerProcessHandle.StartAsync(fixture, Settings(("DataTier:Rebalancing:TestHoldFenceMs", "4000"), ("DataTier:Rebalancing:MoveLeaseSeconds", Lease)));
+            using var adminF = fencer.CreateClient(fixture.Manifest.Keys.Admin);
+            await Api.OkAsync(adminF, "/admin/shards/s3/drain", new { });
+            var inFence = await MoveWithKillAsync(server, fencer, adminF, admin, app, primaries, teams, 940_000_000, new { maxWritePauseMs = 10_000 },
+                m => (string?)m["phase"] == "fencing", "killed in the fence");
+            Assert.Contains(inFence["notes"]!.AsArray(), n => ((string)n!).Contains("resumed inside a write fence", StringComparison.Ordinal));
+            // The fence the killed driver took held writes until the next driver lifted it: the move reports it.
+            Assert.True((double)inFence["longestWritePauseMs"]! >= 1000, $"longest write pause {inFence["longestWritePauseMs"]} ms");
+            Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(admin, HttpMethod.Delete, "/admin/shards/s3")).Status);
+        }
+        finally
+        {
+            foreach (string shard in new[] { "s1", "s2" })
+            {
+                await Db.ExecuteAsync(primaries[shard], "delete from users where user_id >= 900000000");
+            }
+        }
+    }
+
+    private async Task<JsonNode> MoveWithKillAsync(DataTierServer server, ServerProcessHandle driver, HttpClient driverAdmin, HttpClient admin, HttpClient app, Dictionary<string, string> primaries, List<string> teams, long firstUserId, object request, Func<JsonNode, bool> killWhen, string what)
+    {
+        var before = await ClusterRows.ReadAsync(primaries);
+        var load = new MoveLoad(app, teams, firstUserId);
+        using var stop = new CancellationTokenSource();
+        var running = load.RunAsync(8, TimeSpan.FromMinutes(4), stop.Token);
+        await Task.Delay(1000);
+        var (status, started) = await Api.PostAsync(driverAdmin, "/admin/rebalance", request);
+        Assert.True(status == HttpStatusCode.Accepted, $"{status}: {started?.ToJsonString()}");
+        long id = (long)started!["id"]!;
+        var atKill = await MoveWaiter.WaitForAsync(admin, id, killWhen, TimeSpan.FromMinutes(1), what);
+        driver.Kill();
+        output.WriteLine($"{what}: killed the driver at {atKill.ToJsonString()}");
+        await driver.StartAsync();
+        var done = await MoveWaiter.WaitAsync(admin, id, TimeSpan.FromMinutes(3));
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await running;
+
+        output.WriteLine($"{what}: {done.ToJsonString()}");
+        output.WriteLine($"{what}: load {load.Counts.Writes} writes, {load.Counts.Reads} reads, longest write {load.LongestWriteMs:0} ms");
+        Assert.True((string?)done["state"] == "done", $"move ended {done["state"]}: {done.ToJsonString()}\n{driver.Output[^Math.Min(4000, driver.Output.Length)..]}");
+        Assert.True((bool?)done["verified"], "both sides' counts and checksums matched");
+        Assert.Empty(load.Failures);
+        Assert.Empty(load.StaleReads);
+        var topology = server.Services.GetRequiredService<ITopologyProvider>();
+        await Db.WaitUntilAsync(() => Task.FromResult(topology.Current.Version >= (long)done["toVersion"]!), TimeSpan.FromSeconds(2), "B follows the switch");
+        await CheckRowsAsync(before, load, topology.Current.Ring, primaries);
+        return done;
     }
 }

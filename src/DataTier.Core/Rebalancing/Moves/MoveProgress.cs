@@ -18,6 +18,9 @@ public sealed class MoveProgress
     /// <summary>Fences taken so far (more than one when catch-up did not finish within the pause).</summary>
     public int FenceAttempts { get; set; }
 
+    /// <summary>When the latest fence was taken (to measure a fence whose driver died in it).</summary>
+    public DateTimeOffset? FenceStartedAt { get; set; }
+
     /// <summary>The longest time writes were held by a fence of this move (ms).</summary>
     public double? LongestWritePauseMs { get; set; }
 

@@ -114,7 +114,14 @@ internal sealed partial class MoveRun : IAsyncDisposable
                     case MovePhases.Fencing:
                         // Taken over (or restarted) in a fence nobody will finish: lift it and catch up again.
                         await UnfenceAllAsync(ct).ConfigureAwait(false);
-                        Update(p => { p.Note("resumed inside a write fence: lifted it, catching up again"); p.Phase = MovePhases.CatchingUp; });
+                        Update(p =>
+                        {
+                            // The fence held writes from when it was taken until now: count it as this move's pause.
+                            double held = p.FenceStartedAt is { } at ? (DateTimeOffset.UtcNow - at).TotalMilliseconds : 0;
+                            p.LongestWritePauseMs = Math.Max(p.LongestWritePauseMs ?? 0, held);
+                            p.Note($"resumed inside a write fence taken {held:0} ms ago: lifted it, catching up again");
+                            p.Phase = MovePhases.CatchingUp;
+                        });
                         await PersistAsync(ct).ConfigureAwait(false);
                         break;
                     case MovePhases.CatchingUp:
@@ -320,7 +327,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
     private async Task<bool> TryFenceAndSwitchAsync(CancellationToken ct)
     {
         // Durable before the fence is taken: whoever resumes a move recorded in 'fencing' lifts the fence first.
-        Update(p => { p.FenceAttempts++; p.Phase = MovePhases.Fencing; });
+        Update(p => { p.FenceAttempts++; p.Phase = MovePhases.Fencing; p.FenceStartedAt = DateTimeOffset.UtcNow; });
         await PersistAsync(ct).ConfigureAwait(false);
         int budget = Spec.MaxWritePauseMs;
         long fencedAt = Stopwatch.GetTimestamp();

@@ -16,12 +16,20 @@ public sealed class MoveStore(CatalogDatabase catalog)
 
     private const string Columns = "id, state, spec::text, progress::text, error, owner, cancel_requested, created_at, updated_at, finished_at";
 
-    /// <summary>Records a new running move; refused when one is running already.</summary>
-    public async Task<long> InsertAsync(MoveSpec spec, MoveProgress progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a new running move, leased to the instance that starts it (so it, not another, drives it from the
+    /// start); refused when one is running already.
+    /// </summary>
+    public async Task<long> InsertAsync(MoveSpec spec, MoveProgress progress, string instance, int leaseSeconds, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(
-            "insert into datatier.rebalance_moves (state, phase, spec, progress) values ('running', @p, @s::jsonb, @g::jsonb) returning id", conn);
+            """
+            insert into datatier.rebalance_moves (state, phase, spec, progress, owner, lease_until)
+            values ('running', @p, @s::jsonb, @g::jsonb, @i, now() + make_interval(secs => @l)) returning id
+            """, conn);
+        cmd.Parameters.AddWithValue("i", instance);
+        cmd.Parameters.AddWithValue("l", (double)leaseSeconds);
         cmd.Parameters.AddWithValue("p", progress.Phase);
         cmd.Parameters.AddWithValue("s", JsonSerializer.Serialize(spec, Json));
         cmd.Parameters.AddWithValue("g", JsonSerializer.Serialize(progress, Json));
@@ -35,14 +43,14 @@ public sealed class MoveStore(CatalogDatabase catalog)
         }
     }
 
-    /// <summary>Takes over a running move whose lease has run out (or was never taken), if any.</summary>
+    /// <summary>Takes a running move leased to this instance and not driven yet, or one whose lease has run out.</summary>
     public async Task<MoveRecord?> ClaimAsync(string instance, int leaseSeconds, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(
             $"""
             update datatier.rebalance_moves set owner = @i, lease_until = now() + make_interval(secs => @l), updated_at = now()
-            where id = (select id from datatier.rebalance_moves where state = 'running' and lease_until < now() order by id limit 1 for update skip locked)
+            where id = (select id from datatier.rebalance_moves where state = 'running' and (lease_until < now() or owner = @i) order by id limit 1 for update skip locked)
             returning {Columns}
             """, conn);
         cmd.Parameters.AddWithValue("i", instance);

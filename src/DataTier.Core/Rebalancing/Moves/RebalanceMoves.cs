@@ -67,7 +67,7 @@ public sealed class RebalanceMoves(
                 RowsPlanned = plan.Moves.Where(m => m.From == p.From && m.To == p.To).Sum(m => m.Rows),
             }).ToList(),
         };
-        long id = await store.InsertAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+        long id = await store.InsertAsync(spec, progress, runner.Instance, options.Value.MoveLeaseSeconds, cancellationToken).ConfigureAwait(false);
         runner.Wake();
         return MoveStatus.From((await store.GetAsync(id, cancellationToken).ConfigureAwait(false))!, time.GetUtcNow());
     }
