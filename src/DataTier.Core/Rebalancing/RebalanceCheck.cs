@@ -76,13 +76,16 @@ public sealed class RebalanceCheck(
         }
 
         var proposal = options.Value.AutoApply
-            ? await ApproveAsync(id, cancellationToken).ConfigureAwait(false)
+            ? await ApproveAsync(id, run: true, cancellationToken).ConfigureAwait(false)
             : await FindAsync(id, cancellationToken).ConfigureAwait(false);
         return new Outcome(snapshot.Version, imbalance, loads, proposal);
     }
 
-    /// <summary>Applies an open proposal's weights to the desired topology and marks it approved.</summary>
-    public async Task<RebalanceProposal> ApproveAsync(long id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies an open proposal's weights to the desired topology and marks it approved; with <paramref name="run"/>,
+    /// also starts the move that carries them out (what automatic application does).
+    /// </summary>
+    public async Task<RebalanceProposal> ApproveAsync(long id, bool run, CancellationToken cancellationToken)
     {
         var provider = Provider();
         var proposal = await FindAsync(id, cancellationToken).ConfigureAwait(false)
@@ -106,7 +109,22 @@ public sealed class RebalanceCheck(
             throw new TopologyChangeException("proposal-closed", $"Proposal {id} was decided while it was being applied.", conflict: true);
         }
 
-        return (await FindAsync(id, cancellationToken).ConfigureAwait(false))!;
+        var approved = (await FindAsync(id, cancellationToken).ConfigureAwait(false))!;
+        if (!run)
+        {
+            return approved;
+        }
+
+        try
+        {
+            var move = await services.GetRequiredService<Moves.RebalanceMoves>().StartAsync(null, cancellationToken).ConfigureAwait(false);
+            return approved with { MoveId = move.Id };
+        }
+        catch (TopologyChangeException ex)
+        {
+            // The weights are applied either way; the move can be started later (POST /admin/rebalance).
+            return approved with { MoveError = $"{ex.Code}: {ex.Message}" };
+        }
     }
 
     /// <summary>The newest proposals, newest first.</summary>

@@ -10,4 +10,11 @@ public sealed record RebalanceProposal(
     IReadOnlyList<ShardLoad> Loads,
     IReadOnlyDictionary<string, double> Weights,
     string Status,
-    long? AppliedVersion);
+    long? AppliedVersion)
+{
+    /// <summary>The move started to carry the approved weights out, when one was asked for.</summary>
+    public long? MoveId { get; init; }
+
+    /// <summary>Why no move started although one was asked for (e.g. another is running); the weights stay applied.</summary>
+    public string? MoveError { get; init; }
+}

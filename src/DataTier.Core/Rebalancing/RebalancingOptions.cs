@@ -12,7 +12,10 @@ public sealed class RebalancingOptions
     /// <summary>A proposal is made when the most loaded shard exceeds the mean load by this factor.</summary>
     public double Threshold { get; set; } = 1.25;
 
-    /// <summary>Apply a proposal's weights to the desired topology at once instead of waiting for approval.</summary>
+    /// <summary>
+    /// Apply a proposal at once instead of waiting for approval: its weights become the desired topology and a move
+    /// starts to carry them out (unless one is running; the next check proposes again if still out of balance).
+    /// </summary>
     public bool AutoApply { get; set; }
 
     /// <summary>

@@ -127,3 +127,10 @@ public sealed class RebalanceStartRequest
     /// <summary>The longest the move may hold writes to its ranges (ms); default DataTier:Rebalancing:MaxWritePauseMs.</summary>
     public int? MaxWritePauseMs { get; set; }
 }
+
+/// <summary>Body of <c>POST /admin/rebalance/plans/{id}/approve</c> (optional).</summary>
+public sealed class ApproveRequest
+{
+    /// <summary>Also start the move that carries the approved weights out.</summary>
+    public bool? Run { get; set; }
+}

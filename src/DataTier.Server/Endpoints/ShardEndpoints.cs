@@ -39,8 +39,13 @@ public static class ShardEndpoints
             TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)));
         rebalance.MapPost("/check", static (HttpContext http, RebalanceCheck check) =>
             Refusing(async () => TypedResults.Ok(await check.RunAsync("api", http.RequestAborted))));
-        rebalance.MapPost("/plans/{id:long}/approve", static (long id, HttpContext http, RebalanceCheck check) =>
-            Refusing(async () => TypedResults.Ok(await check.ApproveAsync(id, http.RequestAborted))));
+        rebalance.MapPost("/plans/{id:long}/approve", static (long id, HttpContext http, RebalanceCheck check) => Refusing(async () =>
+        {
+            var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
+                ? new ApproveRequest()
+                : await ReadAsync<ApproveRequest>(http, "{\"run\": true}");
+            return TypedResults.Ok(await check.ApproveAsync(id, request.Run ?? false, http.RequestAborted));
+        }));
         rebalance.MapPost("/", static (HttpContext http, RebalanceMoves moves) => Refusing(async () =>
         {
             var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()

@@ -145,6 +145,51 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(admin, HttpMethod.Delete, "/admin/shards/s3")).Status);
     }
 
+    [Fact]
+    public async Task An_approved_proposal_with_run_reweights_the_shards_and_a_move_back_restores_the_placement()
+    {
+        await ResetAsync();
+        await Db.ExecuteAsync(CatalogAdmin, "delete from datatier.rebalance_proposals");
+        await using var extra = await ExtraShardDatabase.CreateAsync(fixture);
+        await using var server = await DataTierServer.StartAsync(fixture, Settings(("DataTier:Rebalancing:Threshold", "1.0")));
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        var primaries = Primaries(extra);
+        primaries.Remove("s3");
+        var teams = (await ClusterRows.ReadAsync(primaries)).Rows["teams"].Select(r => r.TeamId).ToList();
+        var before = await ClusterRows.ReadAsync(primaries);
+        try
+        {
+            var proposal = (await Api.OkAsync(admin, "/admin/rebalance/check", new { }))["proposal"]!;
+            var approved = await Api.OkAsync(admin, $"/admin/rebalance/plans/{(long)proposal["id"]!}/approve", new { run = true });
+            Assert.True(approved["moveId"] is not null, approved.ToJsonString());
+            var done = await MoveWaiter.WaitAsync(admin, (long)approved["moveId"]!, TimeSpan.FromMinutes(2));
+            Assert.True((string?)done["state"] == "done", done.ToJsonString());
+            var topology = server.Services.GetRequiredService<ITopologyProvider>().Current;
+            Assert.Equal((double)proposal["weights"]!["s1"]!, topology.ShardsById["s1"].Weight, 6);
+            var after = await ClusterRows.ReadAsync(primaries);
+            Assert.Empty(after.Misplaced(topology.Ring));
+            foreach (string table in ClusterRows.Tables)
+            {
+                string diff = ClusterRows.Difference(before.Multiset(table), after.Multiset(table));
+                Assert.True(diff.Length == 0, $"{table}: {diff}");
+            }
+
+            // Back to equal weights, under load: the placement is the fixture's again.
+            await Api.PutAsync(admin, "/admin/shards/s1/weight", new { weight = 1 });
+            await Api.PutAsync(admin, "/admin/shards/s2/weight", new { weight = 1 });
+            await MoveUnderLoadAsync(server, admin, app, primaries, teams, 950_000_000, "reweight back to 1:1");
+            Assert.Empty((await ClusterRows.ReadAsync(primaries)).Misplaced(fixture.Ring));
+        }
+        finally
+        {
+            foreach (string shard in new[] { "s1", "s2" })
+            {
+                await Db.ExecuteAsync(primaries[shard], "delete from users where user_id >= 900000000");
+            }
+        }
+    }
+
     /// <summary>Runs the desired move while the load runs, waits for it, and checks rows, placement and the load.</summary>
     private async Task<JsonNode> MoveUnderLoadAsync(DataTierServer server, HttpClient admin, HttpClient app, Dictionary<string, string> primaries, List<string> teams, long firstUserId, string what)
     {
