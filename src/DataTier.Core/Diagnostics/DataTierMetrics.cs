@@ -43,6 +43,16 @@ public sealed class DataTierMetrics
     public Histogram FencedWriteWait { get; } = Metrics.CreateHistogram("datatier_fenced_write_wait_seconds", "Time writes spent held by a rebalancing move's write fence before they committed or gave up.",
         new HistogramConfiguration { Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
+    /// <summary>Rows copied by rebalancing moves.</summary>
+    public Counter RebalanceRowsCopied { get; } = Metrics.CreateCounter("datatier_rebalance_rows_copied_total", "Rows copied from source to target shards by rebalancing moves.");
+
+    /// <summary>Captured changes applied by rebalancing moves' catch-up.</summary>
+    public Counter RebalanceChangesApplied { get; } = Metrics.CreateCounter("datatier_rebalance_changes_applied_total", "Captured writes re-applied to target shards by rebalancing moves.");
+
+    /// <summary>How long each write fence held writes, by outcome (switched, lifted).</summary>
+    public Histogram RebalanceWritePause { get; } = Metrics.CreateHistogram("datatier_rebalance_write_pause_seconds", "How long rebalancing write fences held writes to their ranges, by outcome (switched: the routing moved; lifted: catch-up did not finish in time).",
+        new HistogramConfiguration { LabelNames = ["outcome"], Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
     /// <summary>The SQLSTATE class label of a failure.</summary>
     public static string ErrorClass(Errors.DataTierException error) => error switch
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -25,6 +26,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
     private readonly ITopologyProvider _topology;
     private readonly Func<string, IEnumerable<string>, Task>? _invalidate;
     private readonly ILogger _logger;
+    private readonly DataTierMetrics _metrics;
     private readonly object _gate = new();
     private readonly Dictionary<string, NpgsqlDataSource> _shards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyDictionary<string, TableShape>> _shapes = new(StringComparer.Ordinal);
@@ -32,8 +34,9 @@ internal sealed partial class MoveRun : IAsyncDisposable
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
 
-    public MoveRun(MoveRecord move, string instance, RebalancingOptions options, MoveStore store, CatalogTopologyStore topologyStore, ITopologyProvider topology, Func<string, IEnumerable<string>, Task>? invalidate, ILogger logger)
+    public MoveRun(MoveRecord move, string instance, RebalancingOptions options, MoveStore store, CatalogTopologyStore topologyStore, ITopologyProvider topology, Func<string, IEnumerable<string>, Task>? invalidate, DataTierMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _move = move;
         _progress = move.Progress;
         _ranges = move.Spec.Ranges();
@@ -237,6 +240,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                     await ShardMoveOperations.CopySliceAsync(source, target, shapes[table.Name], _ranges, pair.From, pair.To, slice, _options.CopyBatchRows, async rows =>
                     {
                         Update(_ => pair.RowsCopied += rows);
+                        _metrics.RebalanceRowsCopied.Inc(rows);
                         copiedHere += rows;
                         if (_options.CopyRowsPerSecond > 0)
                         {
@@ -310,6 +314,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                 {
                     Update(p => p.Pairs.Single(x => x.From == source && x.To == target).ChangesApplied += n);
                     total += n;
+                    _metrics.RebalanceChangesApplied.Inc(n);
                 }
             }
             finally
@@ -410,6 +415,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
             });
             await PersistAsync(ct).ConfigureAwait(false);
             Log.FenceLifted(_logger, Id, held, what);
+            _metrics.RebalanceWritePause.WithLabels("lifted").Observe(held / 1000);
             return false;
         }
         catch
@@ -430,6 +436,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
             SetPairs(p, "switched");
         });
         Log.Switched(_logger, Id, toVersion, pause);
+        _metrics.RebalanceWritePause.WithLabels("switched").Observe(pause / 1000);
         await IgnoreFailureAsync(() => _topology.RefreshAsync(ct)).ConfigureAwait(false);
         await PersistAsync(ct).ConfigureAwait(false);
         return true;

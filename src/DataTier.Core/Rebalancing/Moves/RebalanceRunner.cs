@@ -17,6 +17,7 @@ public sealed partial class RebalanceRunner(
     CatalogTopologyStore topologyStore,
     ITopologyProvider topology,
     IServiceProvider services,
+    Diagnostics.DataTierMetrics metrics,
     IOptions<RebalancingOptions> options,
     ILogger<RebalanceRunner> logger) : BackgroundService
 {
@@ -39,7 +40,7 @@ public sealed partial class RebalanceRunner(
             {
                 if (await store.ClaimAsync(Instance, options.Value.MoveLeaseSeconds, stoppingToken).ConfigureAwait(false) is { } move)
                 {
-                    await using var run = new MoveRun(move, Instance, options.Value, store, topologyStore, topology, invalidate, logger);
+                    await using var run = new MoveRun(move, Instance, options.Value, store, topologyStore, topology, invalidate, metrics, logger);
                     await run.RunAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
