@@ -68,4 +68,30 @@ public sealed class TopologyChangesTests
         Assert.Equal("empty", doc.Shards[2].State);
         Assert.Equal(["s1", "s2"], TopologyChanges.Remove(doc, "s3").Shards.Select(s => s.Id));
     }
+
+    [Fact]
+    public void A_switch_routes_by_the_moves_target_weights_and_sets_the_read_floor_of_the_shards_that_received_rows()
+    {
+        var doc = TopologyChanges.AddShard(TwoShards, "s3", 1, "Host=c", []);
+        var before = doc.Shards.ToDictionary(s => s.Id, s => s.Weight);
+        var after = doc.Shards.ToDictionary(s => s.Id, s => s.DesiredWeight);
+        var switched = TopologyChanges.SwitchRouting(doc, before, after, new Dictionary<string, ulong> { ["s3"] = 42 });
+        var snapshot = switched.ToSnapshot(9);
+        Assert.Equal(["s1", "s2", "s3"], snapshot.Shards.Select(s => s.Id));
+        Assert.Equal(42UL, snapshot.ShardsById["s3"].ReadFloorLsn);
+        Assert.Equal(0UL, snapshot.ShardsById["s1"].ReadFloorLsn);
+        Assert.All(switched.Shards, s => Assert.Equal("active", s.State));
+    }
+
+    [Fact]
+    public void A_switch_is_refused_when_the_routing_changed_since_the_move_started_or_its_target_was_removed()
+    {
+        var doc = TopologyChanges.AddShard(TwoShards, "s3", 1, "Host=c", []);
+        var before = new Dictionary<string, double> { ["s1"] = 2, ["s2"] = 1, ["s3"] = 0 };
+        var after = doc.Shards.ToDictionary(s => s.Id, s => s.DesiredWeight);
+        Assert.Equal("topology-changed", Assert.Throws<TopologyChangeException>(() => TopologyChanges.SwitchRouting(doc, before, after, new Dictionary<string, ulong>())).Code);
+        var removed = TopologyChanges.Remove(TopologyChanges.Drain(doc, "s3"), "s3");
+        var routing = removed.Shards.ToDictionary(s => s.Id, s => s.Weight);
+        Assert.Equal("unknown-shard", Assert.Throws<TopologyChangeException>(() => TopologyChanges.SwitchRouting(removed, routing, after, new Dictionary<string, ulong>())).Code);
+    }
 }
