@@ -19,12 +19,15 @@ public sealed class MigrationTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Shards_have_only_the_primary_keys_and_the_activity_log_time_index()
+    public async Task Shards_have_only_the_primary_keys_the_activity_log_time_index_and_the_ring_position_indexes()
     {
         var indexes = await Db.StringsAsync(fixture.Manifest.Shards[0].Primary,
             "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'VersionInfo' ORDER BY 1");
         Assert.Equal(
-            ["activity_logs_pkey", "activity_logs_team_id_created_at_idx", "agent_cards_pkey", "tasks_pkey", "teams_pkey", "users_pkey"],
+            [
+                "activity_logs_pkey", "activity_logs_ring_position_idx", "activity_logs_team_id_created_at_idx", "agent_cards_pkey", "agent_cards_ring_position_idx",
+                "tasks_pkey", "tasks_ring_position_idx", "teams_pkey", "teams_ring_position_idx", "users_pkey", "users_ring_position_idx",
+            ],
             indexes);
         Assert.Equal(0L, await Db.ScalarAsync<long>(fixture.Manifest.Shards[0].Primary,
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"));

@@ -366,7 +366,9 @@ public static class ShardMoveOperations
             try
             {
                 await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await using (var cmd = new NpgsqlCommand("set local lock_timeout = 500; " + sql, conn, tx) { CommandTimeout = 30 })
+                // Short: while this DDL waits for the table's lock, every later reader or writer of the table queues
+                // behind it. Writers hold their locks for milliseconds, so a short wait retried soon gets through.
+                await using (var cmd = new NpgsqlCommand("set local lock_timeout = 100; " + sql, conn, tx) { CommandTimeout = 30 })
                 {
                     bind(cmd);
                     await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -375,9 +377,9 @@ public static class ShardMoveOperations
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < 20)
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < 60)
             {
-                await Task.Delay(200 * attempt, ct).ConfigureAwait(false);
+                await Task.Delay(Math.Min(1000, 50 * attempt), ct).ConfigureAwait(false);
             }
         }
     }
