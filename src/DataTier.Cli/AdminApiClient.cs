@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using DataTier.Cli.Arguments;
 using DataTier.DevCluster;
 
@@ -22,5 +23,13 @@ internal static class AdminApiClient
         var http = new HttpClient { BaseAddress = new Uri(server), Timeout = timeout };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return http;
+    }
+
+    /// <summary>Sends a request (with <paramref name="body"/> as JSON, if any) and reads the answer, whatever its status.</summary>
+    public static async Task<AdminResponse> SendAsync(HttpClient http, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+        return await AdminResponse.ReadAsync(response, ct).ConfigureAwait(false);
     }
 }

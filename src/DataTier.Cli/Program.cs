@@ -17,15 +17,24 @@ internal static class Program
               --json prints only the manifest JSON on stdout; progress goes to stderr.
           {DevStatusCommand.Usage}
           {DevDownCommand.Usage}
+          {DevShardCommand.Usage}
+              Start one more local shard and add it to the dev server's desired topology (rows move with 'rebalance run');
+              or drain a shard, move its rows away, remove it from the topology and stop it. The dev server keeps its
+              topology in the catalog (DataTier:Topology:Store = Catalog).
           {MigrateCommand.Usage}
               Apply the catalog or shard migrations to the dev cluster, or to the databases given.
           {AdviseCommand.Usage}
               Run the index advisor on the server and print (--write: write) its advice.
           {ShardCommand.Usage}
-              Change the desired topology (DataTier:Topology:Store = Catalog); nothing moves until a plan runs.
+              Change the desired topology (DataTier:Topology:Store = Catalog); nothing moves until 'rebalance run'.
           {RebalanceCommand.Usage}
               What moving to the desired topology takes, counted by the shards themselves (a dry run); the
               rebalancing check, its proposals, and approving one (it sets the desired weights).
+          {RebalanceMoveCommand.Usage}
+              Move the rows to the desired topology online and follow the move (progress on stderr, the final
+              document on stdout; --no-wait returns at once); a move's status (--wait follows it), the recent
+              moves, or cancel one before its switch. Exit code 0: done; 1: failed or cancelled; 2: refused (409,
+              e.g. a move already running or nothing to move).
 
         The dev cluster lives in <repo>/.dev unless --dir or ${CliEnvironment.DevDirVariable} says otherwise.
         """;
@@ -71,7 +80,8 @@ internal static class Program
                         "up" => await DevUpCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false),
                         "status" => await DevStatusCommand.RunAsync(args, stdout, stderr).ConfigureAwait(false),
                         "down" => await DevDownCommand.RunAsync(args, stderr, cancel.Token).ConfigureAwait(false),
-                        _ => throw new UsageException($"Unknown 'dev {verb}'. Use dev up, dev status or dev down."),
+                        "shard" => await DevShardCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false),
+                        _ => throw new UsageException($"Unknown 'dev {verb}'. Use dev up, dev status, dev down or dev shard."),
                     };
                 case "advise":
                     return await AdviseCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
@@ -98,7 +108,18 @@ internal static class Program
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             await stderr.WriteLineAsync("datatier: cancelled.").ConfigureAwait(false);
-            return 130;
+            return ExitCodes.Interrupted;
+        }
+        catch (HttpRequestException e)
+        {
+            await stderr.WriteLineAsync("datatier: the server could not be reached or failed: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            // HttpClient's own timeout, not Ctrl-C.
+            await stderr.WriteLineAsync("datatier: the server did not answer in time: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
         }
         catch (NpgsqlException e)
         {

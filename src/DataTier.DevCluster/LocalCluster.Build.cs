@@ -66,30 +66,10 @@ public static partial class LocalCluster
 
         int portCount = 1 + (options.Shards * (1 + options.Replicas)) + (redisExecutable is null ? 0 : 1);
         var ports = new Queue<int>(PortAllocator.Allocate(portCount));
-        NodeState Node(string id, string? shardId, ClusterNodeRole role, string database) => new()
-        {
-            Id = id,
-            ShardId = shardId,
-            Role = role,
-            Database = database,
-            Port = ports.Dequeue(),
-            DataDir = Path.Combine(pgDir, id),
-            LogFile = Path.Combine(pgLogs, id + ".log"),
-        };
-
-        state.Nodes.Add(Node(CatalogNodeId, null, ClusterNodeRole.Catalog, CatalogDatabase));
+        state.Nodes.Add(DescribeNode(baseDir, CatalogNodeId, null, ClusterNodeRole.Catalog, CatalogDatabase, ports.Dequeue()));
         for (int s = 1; s <= options.Shards; s++)
         {
-            string shardId = "s" + s.ToString(CultureInfo.InvariantCulture);
-            var primary = Node(PrimaryNodeId(shardId), shardId, ClusterNodeRole.Primary, ShardDatabase);
-            state.Nodes.Add(primary);
-            for (int r = 1; r <= options.Replicas; r++)
-            {
-                var replica = Node(ReplicaNodeId(shardId, r), shardId, ClusterNodeRole.Replica, ShardDatabase);
-                replica.UpstreamId = primary.Id;
-                replica.SlotName = $"{shardId}_replica{r.ToString(CultureInfo.InvariantCulture)}";
-                state.Nodes.Add(replica);
-            }
+            state.Nodes.AddRange(DescribeShardNodes(baseDir, "s" + s.ToString(CultureInfo.InvariantCulture), options.Replicas, ports));
         }
 
         if (redisExecutable is not null)

@@ -9,7 +9,9 @@ public static partial class LocalCluster
 {
     /// <summary>
     /// Writes the server configuration for <paramref name="manifest"/> (<c>{"DataTier": {"Topology", "Catalog",
-    /// "Maintenance", "Redis", "Auth", "Tokens"}}</c>) to <paramref name="path"/>, readable by its owner only.
+    /// "Maintenance", "Redis", "Auth", "Tokens"}}</c>) to <paramref name="path"/>, readable by its owner only. Unlike
+    /// <see cref="CreateServerConfig"/>, the file keeps the topology in the catalog (<c>Topology:Store</c> =
+    /// <c>Catalog</c>), so that the dev server can add, drain and remove shards online.
     /// </summary>
     public static void WriteServerConfig(ClusterManifest manifest, string path)
     {

@@ -4,14 +4,18 @@ using DataTier.Cli.Arguments;
 
 namespace DataTier.Cli.Commands;
 
-/// <summary><c>datatier rebalance plan</c>: what moving to the desired topology takes, counted by the shards (a dry run).</summary>
+/// <summary>
+/// <c>datatier rebalance plan</c>: what moving to the desired topology takes, counted by the shards (a dry run); the
+/// rebalancing check and its proposals; and the moves themselves (<see cref="RebalanceMoveCommand"/>).
+/// </summary>
 internal static class RebalanceCommand
 {
     public const string Usage = "rebalance plan [--ranges] | rebalance check | rebalance proposals | rebalance approve ID  [--server URL] [--key ADMIN_KEY] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string verb = args.Positional() ?? throw new UsageException("rebalance needs plan, check, proposals or approve.");
+        const string Verbs = "plan, run, status, list, cancel, check, proposals or approve";
+        string verb = args.Positional() ?? throw new UsageException($"rebalance needs {Verbs}.");
         switch (verb)
         {
             case "plan":
@@ -20,8 +24,13 @@ internal static class RebalanceCommand
             case "proposals":
             case "approve":
                 return await ProposalsAsync(verb, args, stdout, stderr, ct).ConfigureAwait(false);
+            case "run":
+            case "status":
+            case "list":
+            case "cancel":
+                return await RebalanceMoveCommand.RunAsync(verb, args, stdout, stderr, ct).ConfigureAwait(false);
             default:
-                throw new UsageException($"Unknown rebalance command '{verb}'; use plan, check, proposals or approve (moves are not built yet).");
+                throw new UsageException($"Unknown rebalance command '{verb}'; use {Verbs}.");
         }
 
         bool ranges = args.Flag("--ranges");

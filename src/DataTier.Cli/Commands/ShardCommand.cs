@@ -62,11 +62,12 @@ internal static class ShardCommand
             await stdout.WriteLineAsync($"  {shard!["id"],-12} {shard["state"],-12} weight {shard["weight"]} -> {shard["desiredWeight"]}").ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync("Nothing has moved; see what would with: datatier rebalance plan").ConfigureAwait(false);
+        await stdout.WriteLineAsync("Nothing has moved; see what would with: datatier rebalance plan; move the rows with: datatier rebalance run").ConfigureAwait(false);
         return 0;
     }
 
-    private static double ParseWeight(string text) =>
+    /// <summary>A weight as given on the command line (invariant culture: <c>1.5</c>).</summary>
+    public static double ParseWeight(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double weight)
             ? weight
             : throw new UsageException($"Weight '{text}' is not a number.");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataTier.Core.Ring;
+using DataTier.Core.Topology;
 
 namespace DataTier.DevCluster.Server;
 
@@ -52,7 +53,17 @@ internal static class ServerConfiguration
         return new JsonObject { ["DataTier"] = dataTier };
     }
 
-    public static string ToJson(ClusterManifest manifest) => Create(manifest).ToJsonString(WriteOptions);
+    /// <summary>
+    /// The dev server's configuration file: <see cref="Create"/> with the topology kept in the catalog, so that shards
+    /// can be added, drained and removed online (dev shard, shard, rebalance run). <see cref="Create"/> and
+    /// <see cref="ToKeyValues"/> keep the Configuration default: the tests' servers start from them and opt in.
+    /// </summary>
+    public static string ToJson(ClusterManifest manifest)
+    {
+        var config = Create(manifest);
+        config["DataTier"]!["Topology"]!["Store"] = nameof(TopologyStore.Catalog);
+        return config.ToJsonString(WriteOptions);
+    }
 
     /// <summary>The same settings as flat configuration keys (<c>DataTier:Topology:Shards:0:Id</c>).</summary>
     public static Dictionary<string, string?> ToKeyValues(ClusterManifest manifest)
