@@ -56,8 +56,8 @@ public static class ShardEndpoints
         }));
         rebalance.MapGet("/", static async (HttpContext http, RebalanceMoves moves) =>
             TypedResults.Ok(new { moves = await moves.ListAsync(50, http.RequestAborted) }));
-        rebalance.MapGet("/{id:long}", static async (long id, HttpContext http, RebalanceMoves moves) =>
-            await moves.GetAsync(id, http.RequestAborted) is { } status
+        rebalance.MapGet("/{id:long}", static async (long id, bool? ranges, HttpContext http, RebalanceMoves moves) =>
+            await moves.GetAsync(id, ranges ?? false, http.RequestAborted) is { } status
                 ? TypedResults.Ok(status)
                 : throw new ProblemException(StatusCodes.Status404NotFound, ProblemBase + "unknown-move", "Unknown move", $"There is no move {id}."));
         rebalance.MapPost("/{id:long}/cancel", static (long id, HttpContext http, RebalanceMoves moves) =>

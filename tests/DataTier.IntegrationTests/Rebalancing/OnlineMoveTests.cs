@@ -62,6 +62,13 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
             Assert.Equal(HttpStatusCode.Created, (await Api.PostAsync(admin, "/admin/shards", new { id = "s3", weight = 1, primary = extra.AppConnectionString })).Status);
             var added = await MoveUnderLoadAsync(server, admin, app, primaries, teams, 910_000_000, "2 -> 3 shards");
             Assert.All(added["pairs"]!.AsArray(), p => Assert.Equal("s3", (string)p!["to"]!));
+            // Each moving range, with the rows the plan counted in it and its state.
+            var detailed = (await Api.GetAsync(admin, $"/admin/rebalance/{(long)added["id"]!}?ranges=true")).Body!;
+            var ranges = detailed["ranges"]!.AsArray();
+            Assert.Equal(added["pairs"]!.AsArray().Sum(p => (int)p!["ranges"]!), ranges.Count);
+            Assert.Equal((long)added["rowsPlanned"]!, ranges.Sum(r => (long)r!["rowsPlanned"]!));
+            Assert.All(ranges, r => Assert.Equal("done", (string?)r!["state"]));
+            Assert.Null((await Api.GetAsync(admin, $"/admin/rebalance/{(long)added["id"]!}")).Body!["ranges"]);
             Assert.True(await Db.ScalarAsync<long>(extra.AppConnectionString, "select count(*) from teams") > 0, "s3 received teams");
 
             await Api.OkAsync(admin, "/admin/shards/s3/drain", new { });

@@ -16,6 +16,9 @@ public sealed record MoveSpec(
     IReadOnlyList<ShardedTable> Tables,
     int MaxWritePauseMs)
 {
+    /// <summary>The moving ranges as the plan counted them when the move started (for the per-range view).</summary>
+    public IReadOnlyList<PlannedMove>? PlannedRanges { get; init; }
+
     /// <summary>The ring routing now.</summary>
     public HashRing RoutingRing() => Ring(RoutingWeights);
 

@@ -24,8 +24,11 @@ public sealed record MoveStatus(
     IReadOnlyList<PairProgress> Pairs,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>Each moving range with its rows and state, when asked for (<c>?ranges=true</c>).</summary>
+    public IReadOnlyList<MoveRangeStatus>? Ranges { get; init; }
+
     /// <summary>The status of a stored move at <paramref name="now"/>.</summary>
-    public static MoveStatus From(MoveRecord move, DateTimeOffset now)
+    public static MoveStatus From(MoveRecord move, DateTimeOffset now, bool ranges = false)
     {
         var p = move.Progress;
         long planned = p.Pairs.Sum(x => x.RowsPlanned);
@@ -42,6 +45,10 @@ public sealed record MoveStatus(
             : rate is > 0 ? Math.Max(0, planned - copied) / rate : null;
         return new MoveStatus(move.Id, move.State, p.Phase, move.CreatedAt, move.UpdatedAt, move.FinishedAt, move.Spec.FromVersion, p.ToVersion,
             planned, copied, rate, eta, p.FenceAttempts, move.Spec.MaxWritePauseMs, p.LongestWritePauseMs, p.Verified, move.Error,
-            move.State == MoveStates.Running ? move.Owner : null, move.Spec.Tables.Select(t => t.Name).ToList(), p.Pairs, p.Notes);
+            move.State == MoveStates.Running ? move.Owner : null, move.Spec.Tables.Select(t => t.Name).ToList(), p.Pairs, p.Notes)
+        {
+            Ranges = !ranges ? null : (move.Spec.PlannedRanges ?? []).Select(r => new MoveRangeStatus(r.Start, r.End, r.IncludesStart, r.From, r.To, r.Rows,
+                p.Pairs.FirstOrDefault(x => x.From == r.From && x.To == r.To)?.State ?? "waiting")).ToList(),
+        };
     }
 }

@@ -56,7 +56,10 @@ public sealed class RebalanceMoves(
             document.Shards.ToDictionary(s => s.Id, s => s.Weight, StringComparer.Ordinal),
             document.Shards.ToDictionary(s => s.Id, s => s.DesiredWeight, StringComparer.Ordinal),
             await planner.ShardedTablesAsync(cancellationToken).ConfigureAwait(false),
-            pause);
+            pause)
+        {
+            PlannedRanges = plan.Moves,
+        };
         var progress = new MoveProgress
         {
             Pairs = spec.Ranges().Pairs.Select(p => new PairProgress
@@ -72,9 +75,9 @@ public sealed class RebalanceMoves(
         return MoveStatus.From((await store.GetAsync(id, cancellationToken).ConfigureAwait(false))!, time.GetUtcNow());
     }
 
-    /// <summary>One move, or null.</summary>
-    public async Task<MoveStatus?> GetAsync(long id, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } move ? MoveStatus.From(move, time.GetUtcNow()) : null;
+    /// <summary>One move, or null; with <paramref name="ranges"/>, each moving range and its state too.</summary>
+    public async Task<MoveStatus?> GetAsync(long id, bool ranges, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } move ? MoveStatus.From(move, time.GetUtcNow(), ranges) : null;
 
     /// <summary>The newest moves first.</summary>
     public async Task<IReadOnlyList<MoveStatus>> ListAsync(int limit, CancellationToken cancellationToken) =>
