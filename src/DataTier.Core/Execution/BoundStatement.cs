@@ -9,6 +9,12 @@ namespace DataTier.Core.Execution;
 /// <param name="FingerprintId">Stable 64-bit id of <paramref name="Fingerprint"/>.</param>
 public sealed record BoundStatement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, string Fingerprint, ulong FingerprintId = 0)
 {
+    /// <summary>
+    /// Settings a read runs before the statement in its transaction (SET LOCAL statements, one each; null: none),
+    /// e.g. the ownership filter of a fan-out read on a shard in a move. Only DataTier sets it, never a request.
+    /// </summary>
+    public IReadOnlyList<string>? Prelude { get; init; }
+
     /// <summary>Fresh parameter objects: an NpgsqlParameter belongs to one command at a time.</summary>
     public NpgsqlParameter[] CloneParameters()
     {

@@ -174,7 +174,8 @@ public sealed partial class DataService
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await QueryShardAsync(shard, shardStatement, consistency, minLsnFor(shard.Id), perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
+                var statementHere = shard.VisibilityRing is { } ring ? shardStatement with { Prelude = VisibilityPrelude(ring, shard.Id) } : shardStatement;
+                return await QueryShardAsync(shard, statementHere, consistency, minLsnFor(shard.Id), perShardLimit, timeoutMs, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -284,6 +285,16 @@ public sealed partial class DataService
         sql.Append(" limit ").Append(limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return statement with { Sql = sql.ToString() };
     }
+
+    /// <summary>
+    /// Makes the sharded tables' names resolve to their ownership views (<c>datatier_visible</c>) for one fan-out read,
+    /// for the ring it routes by: a shard in a move then counts only the rows it owns. Ring fingerprints and shard ids
+    /// hold no quote (ids are [a-z0-9_-], weights numbers), and are quoted anyway.
+    /// </summary>
+    public static IReadOnlyList<string> VisibilityPrelude(string ring, string shardId) =>
+        ["SET LOCAL search_path = datatier_visible, public", $"SET LOCAL datatier.ring = {QuoteLiteral(ring)}", $"SET LOCAL datatier.shard = {QuoteLiteral(shardId)}"];
+
+    private static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Quotes a column name for SQL; any name is safe because quotes inside are doubled.</summary>
     public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

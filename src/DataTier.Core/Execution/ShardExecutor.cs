@@ -53,6 +53,11 @@ public sealed class ShardExecutor
             await using var batch = new NpgsqlBatch(lease.Connection);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN READ ONLY"));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
+            foreach (string setting in statement.Prelude ?? [])
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+            }
+
             // The node's LSN read before the query bounds what the query's snapshot contains from below, which is what a
             // cached result must record to serve session reads safely. On a primary it is the insert position, the
             // same measure as a write's token (a commit whose record ends at or before it had completed when its

@@ -29,6 +29,17 @@ public sealed class HashRing
     /// <summary>Virtual nodes placed per unit of weight.</summary>
     public int VirtualNodesPerWeight { get; }
 
+    /// <summary>
+    /// A text that names this ring: equal for rings with the same shards, weights and virtual nodes, whatever the
+    /// order they were given in (a shard's points depend only on its id and weight).
+    /// </summary>
+    public string Fingerprint => FingerprintOf(Members, VirtualNodesPerWeight);
+
+    /// <summary>The <see cref="Fingerprint"/> of the ring these members would make.</summary>
+    public static string FingerprintOf(IEnumerable<RingMember> members, int virtualNodesPerWeight) =>
+        string.Join(";", members.OrderBy(m => m.ShardId, StringComparer.Ordinal).Select(m => m.ShardId + "=" + m.Weight.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))
+        + "@" + virtualNodesPerWeight.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Total virtual nodes on the ring.</summary>
     public int VirtualNodeCount => _positions.Length;
 

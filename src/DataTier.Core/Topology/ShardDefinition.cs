@@ -8,6 +8,12 @@ public sealed record ShardDefinition(string Id, double Weight, NodeDefinition Pr
     /// <summary>The LSN a node must have replayed to serve any read of this shard (0: none); see <see cref="TopologyShardEntry.ReadFloorLsn"/>.</summary>
     public ulong ReadFloorLsn { get; init; }
 
+    /// <summary>
+    /// When fan-out reads on this shard must see only the rows it owns: the fingerprint of the routing ring they route
+    /// by (null: the shard holds only rows it owns).
+    /// </summary>
+    public string? VisibilityRing { get; init; }
+
     /// <summary>The primary then the replicas.</summary>
     public IEnumerable<NodeDefinition> Nodes => Replicas.Prepend(Primary);
 }

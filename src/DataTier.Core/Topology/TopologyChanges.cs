@@ -98,6 +98,19 @@ public static partial class TopologyChanges
         };
     }
 
+    /// <summary>
+    /// Turns the fan-out ownership filter of the named shards on or off (shards no longer present are skipped), and
+    /// raises their read floors to <paramref name="readFloors"/>: a replica that has not replayed what the change
+    /// relies on (the hidden ranges, or the deletes of a clean-up) must not serve reads under it.
+    /// </summary>
+    public static TopologyDocument SetScatterFilter(TopologyDocument document, IReadOnlyDictionary<string, ulong> readFloors, bool on) =>
+        document with
+        {
+            Shards = document.Shards.Select(s => readFloors.TryGetValue(s.Id, out ulong floor)
+                ? s with { ScatterFilter = on, ReadFloorLsn = Math.Max(s.ReadFloorLsn, floor) }
+                : s).ToList(),
+        };
+
     private static TopologyShardEntry Find(TopologyDocument document, string id) =>
         document.Shards.FirstOrDefault(s => s.Id == id) ?? throw new TopologyChangeException("unknown-shard", $"There is no shard '{id}'.", conflict: false);
 

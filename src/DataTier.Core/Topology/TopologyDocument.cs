@@ -17,13 +17,15 @@ public sealed record TopologyDocument(int VirtualNodesPerWeight, IReadOnlyList<T
     /// <summary>The routing snapshot of this document at <paramref name="version"/>.</summary>
     public TopologySnapshot ToSnapshot(long version)
     {
-        static ShardDefinition Define(TopologyShardEntry s, double weight) => new(
+        string ring = HashRing.FingerprintOf(Shards.Where(s => s.Weight > 0).Select(s => new RingMember(s.Id, s.Weight)), VirtualNodesPerWeight);
+        ShardDefinition Define(TopologyShardEntry s, double weight) => new(
             s.Id,
             weight,
             new NodeDefinition($"{s.Id}-primary", s.Id, NodeRole.Primary, s.Primary),
             s.Replicas.Select((r, i) => new NodeDefinition($"{s.Id}-replica{i + 1}", s.Id, NodeRole.Replica, r)).ToImmutableArray())
         {
             ReadFloorLsn = s.ReadFloorLsn,
+            VisibilityRing = s.ScatterFilter ? ring : null,
         };
 
         var routed = Shards.Where(s => s.Weight > 0).Select(s => Define(s, s.Weight)).ToImmutableArray();

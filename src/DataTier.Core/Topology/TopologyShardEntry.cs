@@ -13,6 +13,12 @@ public sealed record TopologyShardEntry(string Id, double Weight, double Desired
     /// </summary>
     public ulong ReadFloorLsn { get; init; }
 
+    /// <summary>
+    /// Whether fan-out reads on this shard must leave out rows it does not own on the routing ring: set by a move for
+    /// its shards from before the copy until the clean-up, while they may hold copies of rows another shard owns.
+    /// </summary>
+    public bool ScatterFilter { get; init; }
+
     /// <summary>What the shard is doing: routing as desired, waiting to receive rows, or waiting to give them up.</summary>
     public string State => (Weight > 0, DesiredWeight > 0) switch
     {

@@ -29,4 +29,31 @@ internal static class MoveWaiter
 
         throw new TimeoutException($"Move {id} did not get {what} within {timeout.TotalSeconds:0} s; last: {last?.ToJsonString()}");
     }
+
+    /// <summary>
+    /// After a failed test: waits out a running move, then drains <paramref name="shard"/> and moves its rows back, so the
+    /// shared cluster's demo rows are on s1 and s2 again before the extra shard's database is dropped. Best effort.
+    /// </summary>
+    public static async Task RestoreAsync(HttpClient admin, string shard)
+    {
+        try
+        {
+            var moves = (await Api.GetAsync(admin, "/admin/rebalance")).Body?["moves"]?.AsArray() ?? [];
+            foreach (var running in moves.Where(m => (string?)m!["state"] == "running"))
+            {
+                await WaitAsync(admin, (long)running!["id"]!, TimeSpan.FromMinutes(2));
+            }
+
+            await Api.PostAsync(admin, $"/admin/shards/{shard}/drain", new { });
+            var (status, started) = await Api.PostAsync(admin, "/admin/rebalance", new { });
+            if (status == System.Net.HttpStatusCode.Accepted)
+            {
+                await WaitAsync(admin, (long)started!["id"]!, TimeSpan.FromMinutes(2));
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or InvalidOperationException)
+        {
+            // The test has failed already; this only limits the damage to the tests after it.
+        }
+    }
 }

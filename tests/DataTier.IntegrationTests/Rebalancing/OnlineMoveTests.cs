@@ -89,6 +89,7 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         }
         finally
         {
+            await MoveWaiter.RestoreAsync(admin, "s3");
             foreach (string shard in new[] { "s1", "s2" })
             {
                 await Db.ExecuteAsync(primaries[shard], "delete from users where user_id >= 900000000");
@@ -118,7 +119,7 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         await Api.PostAsync(admin, "/admin/shards", new { id = "s3", weight = 1, primary = extra.AppConnectionString });
         Api.AssertProblem(await Api.PostAsync(admin, "/admin/rebalance", new { maxWritePauseMs = 1 }), HttpStatusCode.BadRequest, "invalid-write-pause");
         var before = await ClusterRows.ReadAsync(primaries);
-        long versionBefore = server.Services.GetRequiredService<ITopologyProvider>().Current.Version;
+        string ringBefore = server.Services.GetRequiredService<ITopologyProvider>().Current.Ring.Fingerprint;
 
         var (status, started) = await Api.PostAsync(admin, "/admin/rebalance", new { });
         Assert.Equal(HttpStatusCode.Accepted, status);
@@ -134,7 +135,9 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(id, (long)listed[0]!["id"]!);
 
         // Rolled back: routing unchanged, the target's copies gone, the sources capture nothing any more.
-        Assert.Equal(versionBefore, server.Services.GetRequiredService<ITopologyProvider>().Current.Version);
+        var after = server.Services.GetRequiredService<ITopologyProvider>().Current;
+        Assert.Equal(ringBefore, after.Ring.Fingerprint);
+        Assert.All(after.Shards, s => Assert.Null(s.VisibilityRing));
         foreach (string table in ClusterRows.Tables)
         {
             Assert.Equal(0, await Db.ScalarAsync<long>(extra.AppConnectionString, $"select count(*) from {table}"));
@@ -190,6 +193,7 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         }
         finally
         {
+            await MoveWaiter.RestoreAsync(admin, "s3");
             foreach (string shard in new[] { "s1", "s2" })
             {
                 await Db.ExecuteAsync(primaries[shard], "delete from users where user_id >= 900000000");
@@ -204,6 +208,19 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         var load = new MoveLoad(app, teams, firstUserId);
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(8, TimeSpan.FromMinutes(3), stop.Token);
+        // Fan-out reads of a table the load does not touch must count every row once throughout, although both the
+        // source and the target hold the moving rows for a while.
+        long tasks = before.Rows["tasks"].Count;
+        var scatterCounts = new List<long>();
+        var scatters = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var answer = await Api.OkAsync(app, "/v1/scatter", new { sql = "select count(*) as n from tasks", cache = "bypass" });
+                scatterCounts.Add(answer["rows"]!.AsArray().Sum(r => (long)r!["n"]!));
+                await Task.Delay(20);
+            }
+        });
         await Task.Delay(1000);
         var (status, started) = await Api.PostAsync(admin, "/admin/rebalance", new { });
         Assert.Equal(HttpStatusCode.Accepted, status);
@@ -212,9 +229,12 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         await Task.Delay(500);
         await stop.CancelAsync();
         await running;
+        await scatters;
 
         output.WriteLine($"{what}: {done.ToJsonString()}");
-        output.WriteLine($"{what}: load {load.Counts.Writes} writes, {load.Counts.Reads} reads, longest write {load.LongestWriteMs:0} ms, move's longest fence {done["longestWritePauseMs"]} ms");
+        output.WriteLine($"{what}: load {load.Counts.Writes} writes, {load.Counts.Reads} reads, longest write {load.LongestWriteMs:0} ms, move's longest fence {done["longestWritePauseMs"]} ms; {scatterCounts.Count} fan-out counts");
+        Assert.True(scatterCounts.Count > 20, $"{scatterCounts.Count} fan-out reads ran during the move");
+        Assert.True(scatterCounts.All(n => n == tasks), $"fan-out counts of tasks during the move: {string.Join(", ", scatterCounts.Distinct())}, expected {tasks} each");
         Assert.True((string?)done["state"] == "done", $"move ended {done["state"]}: {done.ToJsonString()}");
         Assert.True((bool?)done["verified"], "both sides' counts and checksums matched");
         Assert.Empty(load.Failures);
@@ -222,7 +242,8 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.True(load.Counts.Writes > 100, $"the load wrote ({load.Counts.Writes})");
 
         var ring = server.Services.GetRequiredService<ITopologyProvider>().Current.Ring;
-        Assert.Equal((long)done["toVersion"]!, server.Services.GetRequiredService<ITopologyProvider>().Current.Version);
+        // The switch, then the version that turns the fan-out filter off again.
+        Assert.True(server.Services.GetRequiredService<ITopologyProvider>().Current.Version > (long)done["toVersion"]!);
         await CheckRowsAsync(before, load, ring, primaries);
         return done;
     }
@@ -288,6 +309,7 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         }
         finally
         {
+            await MoveWaiter.RestoreAsync(admin, "s3");
             foreach (string shard in new[] { "s1", "s2" })
             {
                 await Db.ExecuteAsync(primaries[shard], "delete from users where user_id >= 900000000");

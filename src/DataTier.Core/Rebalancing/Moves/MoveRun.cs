@@ -141,12 +141,14 @@ internal sealed partial class MoveRun : IAsyncDisposable
                         break;
                     case MovePhases.CleaningUp:
                         await CleanUpAsync(ct).ConfigureAwait(false);
+                        await ClearVisibilityAsync(ct).ConfigureAwait(false);
                         Update(p => { p.Phase = MovePhases.Done; SetPairs(p, "done"); });
                         await FinishAsync(MoveStates.Done, null, ct).ConfigureAwait(false);
                         Log.Finished(_logger, Id, MoveStates.Done, _progress.LongestWritePauseMs ?? 0);
                         return;
                     case MovePhases.RollingBack:
                         await RollBackAsync(ct).ConfigureAwait(false);
+                        await ClearVisibilityAsync(ct).ConfigureAwait(false);
                         bool cancelled = _progress.RollbackReason == "cancelled";
                         Update(p => { p.Phase = MovePhases.Done; SetPairs(p, cancelled ? "cancelled" : "failed"); });
                         await FinishAsync(cancelled ? MoveStates.Cancelled : MoveStates.Failed, cancelled ? null : _progress.RollbackReason, ct).ConfigureAwait(false);
@@ -220,6 +222,50 @@ internal sealed partial class MoveRun : IAsyncDisposable
         {
             await using var conn = await OpenAsync(target, ct).ConfigureAwait(false);
             await ShapesAsync(target, conn, ct).ConfigureAwait(false);
+        }
+
+        // Fan-out reads must count each row once although both sides hold it for a while: before the switch a target
+        // hides what it receives, after it a source hides what it gave; each for the ring reads route by then.
+        string before = Spec.RoutingRing().Fingerprint, after = Spec.TargetRing().Fingerprint;
+        var floors = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            await ShardMoveOperations.InstallVisibilityAsync(conn, Spec.Tables, ct).ConfigureAwait(false);
+            await ShardMoveOperations.HideAsync(conn, Id, before, shard, _ranges.Segments.Where(s => s.Moves && s.To == shard).ToList(), ct).ConfigureAwait(false);
+            await ShardMoveOperations.HideAsync(conn, Id, after, shard, _ranges.Segments.Where(s => s.Moves && s.From == shard).ToList(), ct).ConfigureAwait(false);
+            floors[shard] = await ShardMoveOperations.CurrentLsnAsync(conn, ct).ConfigureAwait(false);
+        }
+
+        await _topologyStore.ChangeAsync(doc => TopologyChanges.SetScatterFilter(doc, floors, on: true), ct).ConfigureAwait(false);
+        await IgnoreFailureAsync(() => _topology.RefreshAsync(ct)).ConfigureAwait(false);
+        // Every instance follows a topology change within a second (LISTEN, else the poll): copy only after that.
+        await Task.Delay(FilterPropagation, ct).ConfigureAwait(false);
+    }
+
+    // The shards whose fan-out reads filter by ownership while the move runs.
+    private IEnumerable<string> MoveShards => _ranges.Sources.Concat(_ranges.Targets).Distinct(StringComparer.Ordinal);
+
+    private static readonly TimeSpan FilterPropagation = TimeSpan.FromSeconds(2);
+
+    // After the clean-up or a roll-back every shard holds only its own rows again.
+    private async Task ClearVisibilityAsync(CancellationToken ct)
+    {
+        // Replicas serve fan-out reads without the filter only once they have replayed the deletes that made it moot.
+        var floors = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            floors[shard] = await ShardMoveOperations.CurrentLsnAsync(conn, ct).ConfigureAwait(false);
+        }
+
+        await _topologyStore.ChangeAsync(doc => TopologyChanges.SetScatterFilter(doc, floors, on: false), ct).ConfigureAwait(false);
+        await IgnoreFailureAsync(() => _topology.RefreshAsync(ct)).ConfigureAwait(false);
+        await Task.Delay(FilterPropagation, ct).ConfigureAwait(false);
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            await ShardMoveOperations.UnhideAsync(conn, Id, ct).ConfigureAwait(false);
         }
     }
 

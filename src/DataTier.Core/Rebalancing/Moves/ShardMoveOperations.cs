@@ -102,6 +102,45 @@ public static class ShardMoveOperations
         }
     }
 
+    /// <summary>(Re)creates each table's ownership view on a shard (<c>datatier_visible</c>, for exact fan-out reads).</summary>
+    public static async Task InstallVisibilityAsync(NpgsqlConnection conn, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
+    {
+        foreach (var table in tables)
+        {
+            await WithShortLockAsync(conn, "select datatier_move.install_visibility(to_regclass(quote_ident(@t)), @k)", c =>
+            {
+                c.Parameters.AddWithValue("t", table.Name);
+                c.Parameters.AddWithValue("k", table.KeyColumn);
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records the ranges a shard must leave out of fan-out reads routed by <paramref name="ring"/>.</summary>
+    public static async Task HideAsync(NpgsqlConnection conn, long moveId, string ring, string shard, IReadOnlyList<RingSegment> segments, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            delete from datatier_move.hidden where move_id = @m and ring = @r and shard = @s;
+            insert into datatier_move.hidden (ring, shard, hi, lo, includes_lo, move_id)
+              select @r, @s, h, l, i, @m from unnest(@hi, @lo, @inc) as x(h, l, i) on conflict (ring, shard, hi) do nothing;
+            """, conn) { CommandTimeout = 30 };
+        cmd.Parameters.AddWithValue("m", moveId);
+        cmd.Parameters.AddWithValue("r", ring);
+        cmd.Parameters.AddWithValue("s", shard);
+        cmd.Parameters.AddWithValue("hi", segments.Select(x => x.End).ToArray());
+        cmd.Parameters.AddWithValue("lo", segments.Select(x => x.Start).ToArray());
+        cmd.Parameters.AddWithValue("inc", segments.Select(x => x.IncludesStart).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets the ranges a move hid on a shard.</summary>
+    public static async Task UnhideAsync(NpgsqlConnection conn, long moveId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("delete from datatier_move.hidden where move_id = @m", conn) { CommandTimeout = 30 };
+        cmd.Parameters.AddWithValue("m", moveId);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Stops capturing and forgets the move on a source.</summary>
     public static async Task RemoveCaptureAsync(NpgsqlConnection conn, long moveId, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
