@@ -1,3 +1,4 @@
+using DataTier.Core.Ring;
 using DataTier.Core.Topology;
 
 namespace DataTier.Core.Tests.Rebalancing;
@@ -93,5 +94,28 @@ public sealed class TopologyChangesTests
         var removed = TopologyChanges.Remove(TopologyChanges.Drain(doc, "s3"), "s3");
         var routing = removed.Shards.ToDictionary(s => s.Id, s => s.Weight);
         Assert.Equal("unknown-shard", Assert.Throws<TopologyChangeException>(() => TopologyChanges.SwitchRouting(removed, routing, after, new Dictionary<string, ulong>())).Code);
+    }
+
+    [Fact]
+    public void Shards_flagged_for_the_fan_out_filter_carry_the_routing_rings_fingerprint_and_a_raised_read_floor()
+    {
+        var flagged = TopologyChanges.SetScatterFilter(TwoShards, new Dictionary<string, ulong> { ["s2"] = 7 }, on: true);
+        var snapshot = flagged.ToSnapshot(3);
+        Assert.Null(snapshot.ShardsById["s1"].VisibilityRing);
+        Assert.Equal(snapshot.Ring.Fingerprint, snapshot.ShardsById["s2"].VisibilityRing);
+        Assert.Equal(7UL, snapshot.ShardsById["s2"].ReadFloorLsn);
+        var cleared = TopologyChanges.SetScatterFilter(flagged, new Dictionary<string, ulong> { ["s2"] = 5 }, on: false).ToSnapshot(4);
+        Assert.Null(cleared.ShardsById["s2"].VisibilityRing);
+        Assert.Equal(7UL, cleared.ShardsById["s2"].ReadFloorLsn);
+    }
+
+    [Fact]
+    public void A_rings_fingerprint_names_its_shards_and_weights_whatever_their_order()
+    {
+        var a = HashRing.Create([new RingMember("s2", 1), new RingMember("s1", 2)], 10);
+        var b = HashRing.Create([new RingMember("s1", 2), new RingMember("s2", 1)], 10);
+        Assert.Equal("s1=2;s2=1@10", a.Fingerprint);
+        Assert.Equal(a.Fingerprint, b.Fingerprint);
+        Assert.NotEqual(a.Fingerprint, HashRing.Create([new RingMember("s1", 1), new RingMember("s2", 1)], 10).Fingerprint);
     }
 }
