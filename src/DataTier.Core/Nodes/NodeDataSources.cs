@@ -6,11 +6,14 @@ using Npgsql;
 namespace DataTier.Core.Nodes;
 
 /// <summary>
-/// One pooled <see cref="NpgsqlDataSource"/> per node, created on first use and kept for the life of the process.
+/// One pooled <see cref="NpgsqlDataSource"/> per node, created on first use. A node id whose connection string changes
+/// (a shard removed and added again under the same id, pointing elsewhere) gets a new pool; the old one is closed at
+/// shutdown, since requests may still hold its connections.
 /// </summary>
 public sealed class NodeDataSources : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, NpgsqlDataSource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<NpgsqlDataSource> _retired = [];
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly NodePoolOptions _options;
 
@@ -23,12 +26,27 @@ public sealed class NodeDataSources : IAsyncDisposable
     /// <summary>The data source of a node.</summary>
     public NpgsqlDataSource Get(NodeDefinition node)
     {
-        if (_sources.TryGetValue(node.Id, out var source))
+        if (_sources.TryGetValue(node.Id, out var entry) && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
         {
-            return source;
+            return entry.Source;
         }
 
-        return _sources.GetOrAdd(node.Id, static (_, state) => Create(state.node, state.options), (node, options: _options));
+        lock (_sources)
+        {
+            if (_sources.TryGetValue(node.Id, out entry))
+            {
+                if (string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+                {
+                    return entry.Source;
+                }
+
+                _retired.Add(entry.Source);
+            }
+
+            var source = Create(node, _options);
+            _sources[node.Id] = (node.ConnectionString, source);
+            return source;
+        }
     }
 
     /// <summary>
@@ -85,12 +103,17 @@ public sealed class NodeDataSources : IAsyncDisposable
     }
 
     /// <summary>Pool statistics of every node created so far.</summary>
-    public IEnumerable<(string NodeId, NpgsqlDataSource Source)> All => _sources.Select(kv => (kv.Key, kv.Value));
+    public IEnumerable<(string NodeId, NpgsqlDataSource Source)> All => _sources.Select(kv => (kv.Key, kv.Value.Source));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var source in _sources.Values)
+        foreach (var (_, source) in _sources.Values)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var source in _retired)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }

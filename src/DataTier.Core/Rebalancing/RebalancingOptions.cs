@@ -46,6 +46,6 @@ public sealed class RebalancingOptions
     /// <summary>The change backlog (rows) under which a move tries its write fence.</summary>
     public int FenceBacklogRows { get; set; } = 500;
 
-    /// <summary>Fault tests only: holds every fence this long after the final catch-up (ms; default 0).</summary>
+    /// <summary>Fault tests only: holds each move's first fence this long after the final catch-up (ms; default 0).</summary>
     public int TestHoldFenceMs { get; set; }
 }

@@ -161,7 +161,9 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         await ResetAsync();
         await Db.ExecuteAsync(CatalogAdmin, "delete from datatier.rebalance_proposals");
         await using var extra = await ExtraShardDatabase.CreateAsync(fixture);
-        await using var server = await DataTierServer.StartAsync(fixture, Settings(("DataTier:Rebalancing:Threshold", "1.0")));
+        // Each move's first fence is held past MaxWritePauseMs (500 ms): it must lift, let the writes go on at the old
+        // owner, and succeed at the next attempt.
+        await using var server = await DataTierServer.StartAsync(fixture, Settings(("DataTier:Rebalancing:Threshold", "1.0"), ("DataTier:Rebalancing:TestHoldFenceMs", "800")));
         using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
         using var app = server.CreateClient(fixture.Manifest.Keys.App);
         var primaries = Primaries(extra);
@@ -188,7 +190,10 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
             // Back to equal weights, under load: the placement is the fixture's again.
             await Api.PutAsync(admin, "/admin/shards/s1/weight", new { weight = 1 });
             await Api.PutAsync(admin, "/admin/shards/s2/weight", new { weight = 1 });
-            await MoveUnderLoadAsync(server, admin, app, primaries, teams, 950_000_000, "reweight back to 1:1");
+            var back = await MoveUnderLoadAsync(server, admin, app, primaries, teams, 950_000_000, "reweight back to 1:1");
+            Assert.Equal(2, (int)back["fenceAttempts"]!);
+            Assert.Contains(back["notes"]!.AsArray(), n => ((string)n!).Contains("fence 1 lifted after", StringComparison.Ordinal));
+            Assert.True((double)back["longestWritePauseMs"]! >= 500, $"the lifted fence held writes {back["longestWritePauseMs"]} ms");
             Assert.Empty((await ClusterRows.ReadAsync(primaries)).Misplaced(fixture.Ring));
         }
         finally

@@ -426,7 +426,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                 }
             }
 
-            if (_options.TestHoldFenceMs > 0)
+            if (_options.TestHoldFenceMs > 0 && _progress.FenceAttempts == 1)
             {
                 await Task.Delay(_options.TestHoldFenceMs, ct).ConfigureAwait(false);
             }
