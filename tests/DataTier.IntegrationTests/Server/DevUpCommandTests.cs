@@ -14,7 +14,7 @@ namespace DataTier.IntegrationTests.Server;
 public sealed class DevUpCommandTests
 {
     [Fact]
-    public async Task Dev_up_serves_ready_topology_within_60_seconds_and_dev_down_stops_everything()
+    public async Task Dev_up_serves_ready_topology_within_60_seconds_dev_shard_add_and_remove_move_rows_and_dev_down_stops_everything()
     {
         string dir = Path.Combine(Path.GetTempPath(), "datatier-cli-" + Guid.NewGuid().ToString("N")[..10]);
         string cli = CliRunner.BuiltDll("DataTier.Cli", "datatier.dll");
@@ -56,6 +56,21 @@ public sealed class DevUpCommandTests
             reader.DefaultRequestHeaders.Authorization = new("Bearer", (string)manifest["keys"]!["reader"]!);
             Api.AssertProblem(await Api.GetAsync(reader, "/admin/topology"), HttpStatusCode.Forbidden, "forbidden");
             Api.AssertProblem(await Api.GetAsync(http, "/admin/topology"), HttpStatusCode.Unauthorized, "unauthorized");
+
+            // The README's online rebalancing on the dev cluster: one more local shard, rows moved to it, and back.
+            var before = ReadPids(dir);
+            var add = await CliRunner.RunAsync(cli, $"dev shard add --dir {dir}", TimeSpan.FromSeconds(120));
+            Assert.True(add.Code == 0, $"dev shard add exited {add.Code}: {add.Stderr}");
+            var added = ReadPids(dir).Except(before).ToList();
+            Assert.NotEmpty(added);
+            var run = await CliRunner.RunAsync(cli, $"rebalance run --dir {dir}", TimeSpan.FromSeconds(120));
+            Assert.True(run.Code == 0, $"rebalance run exited {run.Code}: {run.Stderr}");
+            Assert.Equal("done", (string?)JsonNode.Parse(run.Stdout)!["state"]);
+            Assert.Equal(3, (await Api.GetAsync(admin, "/admin/topology")).Body!["shards"]!.AsArray().Count);
+            var remove = await CliRunner.RunAsync(cli, $"dev shard remove s3 --dir {dir}", TimeSpan.FromSeconds(180));
+            Assert.True(remove.Code == 0, $"dev shard remove exited {remove.Code}: {remove.Stderr}");
+            Assert.Equal(2, (await Api.GetAsync(admin, "/admin/topology")).Body!["shards"]!.AsArray().Count);
+            Assert.All(added, pid => Assert.False(IsAlive(pid), $"process {pid} of the removed shard still runs"));
 
             var pids = ReadPids(dir);
             Assert.NotEmpty(pids);
