@@ -22,6 +22,7 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile TopologySnapshot _current;
     private long _loadsStarted;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts from the configured topology until the catalog's is loaded.</summary>
     public CatalogTopologyProvider(CatalogTopologyStore store, IOptions<CatalogOptions> catalog, IOptions<TopologyOptions> options, ILogger<CatalogTopologyProvider> logger)
@@ -47,6 +48,16 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
         var (version, document) = await _store.SeedAsync(TopologyDocument.FromOptions(_options), timeout.Token).ConfigureAwait(false);
         Publish(version, document);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Take requests only once changes are heard as they happen (the poll alone could take PollIntervalMs and more);
+        // if LISTEN cannot be set up in time, start anyway and rely on the poll meanwhile.
+        try
+        {
+            await _listening.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.ListenFailed(_logger, nameof(TimeoutException), "LISTEN was not set up within 5 s of start");
+        }
     }
 
     /// <summary>Loads the newest version now if it is newer than the one in force (after a change made here).</summary>
@@ -122,6 +133,7 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
 
                 // A change committed between the load and the LISTEN would otherwise wait for the poll.
                 await RefreshQuietlyAsync(stoppingToken).ConfigureAwait(false);
+                _listening.TrySetResult();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await conn.WaitAsync(stoppingToken).ConfigureAwait(false);
