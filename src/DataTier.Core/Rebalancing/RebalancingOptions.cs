@@ -48,4 +48,7 @@ public sealed class RebalancingOptions
 
     /// <summary>Fault tests only: holds each move's first fence this long after the final catch-up (ms; default 0).</summary>
     public int TestHoldFenceMs { get; set; }
+
+    /// <summary>Fault tests only: waits this long after the switch before verifying (ms; default 0).</summary>
+    public int TestHoldSwitchedMs { get; set; }
 }

@@ -242,8 +242,8 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.True(scatterCounts.All(n => n == tasks), $"fan-out counts of tasks during the move: {string.Join(", ", scatterCounts.Distinct())}, expected {tasks} each");
         Assert.True((string?)done["state"] == "done", $"move ended {done["state"]}: {done.ToJsonString()}");
         Assert.True((bool?)done["verified"], "both sides' counts and checksums matched");
-        Assert.Empty(load.Failures);
-        Assert.Empty(load.StaleReads);
+        Assert.True(load.Failures.Count == 0, $"{what}: {load.Failures.Count} failed requests, e.g.\n" + string.Join("\n", load.Failures.Take(5)));
+        Assert.True(load.StaleReads.Count == 0, $"{what}: {load.StaleReads.Count} stale strong reads, e.g.\n" + string.Join("\n", load.StaleReads.Take(5)));
         Assert.True(load.Counts.Writes > 100, $"the load wrote ({load.Counts.Writes})");
 
         var ring = server.Services.GetRequiredService<ITopologyProvider>().Current.Ring;
@@ -281,7 +281,7 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Killing_the_driving_instance_in_the_copy_and_in_the_fence_ends_with_every_row_placed_and_nothing_lost()
+    public async Task Killing_the_driving_instance_in_the_copy_in_the_fence_and_after_the_switch_ends_with_every_row_placed_and_nothing_lost()
     {
         await ResetAsync();
         await using var extra = await ExtraShardDatabase.CreateAsync(fixture);
@@ -310,6 +310,17 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
             Assert.Contains(inFence["notes"]!.AsArray(), n => ((string)n!).Contains("resumed inside a write fence", StringComparison.Ordinal));
             // The fence the killed driver took held writes until the next driver lifted it: the move reports it.
             Assert.True((double)inFence["longestWritePauseMs"]! >= 1000, $"longest write pause {inFence["longestWritePauseMs"]} ms");
+
+            // Once more, killed after the switch and before the verification: whoever resumes verifies from the
+            // target's log of writes since the switch, then cleans up.
+            await using var switcher = await ServerProcessHandle.StartAsync(fixture, Settings(("DataTier:Rebalancing:TestHoldSwitchedMs", "4000"), ("DataTier:Rebalancing:MoveLeaseSeconds", Lease)));
+            using var adminS = switcher.CreateClient(fixture.Manifest.Keys.Admin);
+            await Api.PutAsync(adminS, "/admin/shards/s3/weight", new { weight = 1 });
+            var afterSwitch = await MoveWithKillAsync(server, switcher, adminS, admin, app, primaries, teams, 960_000_000, new { },
+                m => (string?)m["phase"] == "switched", "killed after the switch");
+            Assert.All(afterSwitch["pairs"]!.AsArray(), p => Assert.Equal("s3", (string)p!["to"]!));
+            await MoveWaiter.RestoreAsync(admin, "s3");
+            Assert.Empty((await ClusterRows.ReadAsync(primaries)).Misplaced(fixture.Ring));
             Assert.Equal(HttpStatusCode.OK, (await Api.SendAsync(admin, HttpMethod.Delete, "/admin/shards/s3")).Status);
         }
         finally
@@ -345,8 +356,8 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         output.WriteLine($"{what}: load {load.Counts.Writes} writes, {load.Counts.Reads} reads, longest write {load.LongestWriteMs:0} ms");
         Assert.True((string?)done["state"] == "done", $"move ended {done["state"]}: {done.ToJsonString()}\n{driver.Output[^Math.Min(4000, driver.Output.Length)..]}");
         Assert.True((bool?)done["verified"], "both sides' counts and checksums matched");
-        Assert.Empty(load.Failures);
-        Assert.Empty(load.StaleReads);
+        Assert.True(load.Failures.Count == 0, $"{what}: {load.Failures.Count} failed requests, e.g.\n" + string.Join("\n", load.Failures.Take(5)));
+        Assert.True(load.StaleReads.Count == 0, $"{what}: {load.StaleReads.Count} stale strong reads, e.g.\n" + string.Join("\n", load.StaleReads.Take(5)));
         var topology = server.Services.GetRequiredService<ITopologyProvider>();
         await Db.WaitUntilAsync(() => Task.FromResult(topology.Current.Version >= (long)done["toVersion"]!), TimeSpan.FromSeconds(2), "B follows the switch");
         await CheckRowsAsync(before, load, topology.Current.Ring, primaries);

@@ -74,6 +74,35 @@ public static class ShardMoveOperations
         return shapes;
     }
 
+    /// <summary>
+    /// Starts logging, on a target, the keys of every write to the ranges it receives (from the switch on, the only
+    /// writes there): the verification compares the rows nobody wrote since the switch, so it needs no snapshot taken
+    /// at the switch and works as well for whoever resumes the move. Registered under the move's id negated.
+    /// </summary>
+    public static async Task WatchReceivedAsync(NpgsqlConnection conn, long moveId, MoveRanges ranges, string target, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            insert into datatier_move.sources (move_id, thresholds, targets, lock_key) values (@m, @t, @g, @k)
+            on conflict (move_id) do update set thresholds = excluded.thresholds, targets = excluded.targets
+            """, conn) { CommandTimeout = 30 };
+        cmd.Parameters.AddWithValue("m", -moveId);
+        cmd.Parameters.AddWithValue("t", ranges.Thresholds);
+        cmd.Parameters.AddWithValue("g", ranges.Segments.Select(s => s.Moves && s.To == target ? "written-after-switch" : null).ToArray());
+        cmd.Parameters.AddWithValue("k", LockKey(-moveId));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The keys of a table written on a target since the switch (JSON array of key objects), in a transaction's snapshot.</summary>
+    public static async Task<string> WrittenSinceSwitchAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long moveId, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "select coalesce(jsonb_agg(distinct pk), '[]'::jsonb)::text from datatier_move.changes where move_id = @m and table_name = @t", conn, tx) { CommandTimeout = 60 };
+        cmd.Parameters.AddWithValue("m", -moveId);
+        cmd.Parameters.AddWithValue("t", table);
+        return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
     /// <summary>Starts capturing a source's writes to its moving ranges (idempotent).</summary>
     public static async Task InstallCaptureAsync(NpgsqlConnection conn, long moveId, MoveRanges ranges, string source, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
@@ -90,6 +119,12 @@ public static class ShardMoveOperations
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
+        await InstallTriggersAsync(conn, tables, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts the capture trigger on every table of a shard (it logs nothing until a move registers ranges).</summary>
+    public static async Task InstallTriggersAsync(NpgsqlConnection conn, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
+    {
         // One table at a time, each waiting briefly for its lock: CREATE TRIGGER waits for the table's writers, and a
         // long wait would queue every later writer behind it.
         foreach (var table in tables)
@@ -144,23 +179,32 @@ public static class ShardMoveOperations
     /// <summary>Stops capturing and forgets the move on a source.</summary>
     public static async Task RemoveCaptureAsync(NpgsqlConnection conn, long moveId, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
-        await using (var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m; delete from datatier_move.changes where move_id = @m", conn) { CommandTimeout = 60 })
+        await using (var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 })
         {
             cmd.Parameters.AddWithValue("m", moveId);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
+        bool others;
         await using (var any = new NpgsqlCommand("select exists (select 1 from datatier_move.sources)", conn))
         {
-            if ((bool)(await any.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+            others = (bool)(await any.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }
+
+        if (!others)
+        {
+            foreach (var table in tables)
             {
-                return;
+                await WithShortLockAsync(conn, "select datatier_move.remove_capture(to_regclass(quote_ident(@t)))", c => c.Parameters.AddWithValue("t", table.Name), ct).ConfigureAwait(false);
             }
         }
 
-        foreach (var table in tables)
+        // Last: a write that read the registration before it was deleted may still log a key until it ends (dropping
+        // the trigger waits for such writes).
+        await using (var cmd = new NpgsqlCommand("delete from datatier_move.changes where move_id = @m", conn) { CommandTimeout = 60 })
         {
-            await WithShortLockAsync(conn, "select datatier_move.remove_capture(to_regclass(quote_ident(@t)))", c => c.Parameters.AddWithValue("t", table.Name), ct).ConfigureAwait(false);
+            cmd.Parameters.AddWithValue("m", moveId);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -323,12 +367,20 @@ public static class ShardMoveOperations
         return applied;
     }
 
-    /// <summary>Rows and an order-independent checksum of one table's rows of a pair's ranges on a shard.</summary>
-    public static async Task<(long Rows, decimal Checksum)> ChecksumAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, TableShape table, MoveRanges ranges, string from, string to, CancellationToken ct)
+    /// <summary>
+    /// Rows and an order-independent checksum of one table's rows of a pair's ranges on a shard, leaving out the keys
+    /// in <paramref name="excludedKeys"/> (a JSON array of key objects).
+    /// </summary>
+    public static async Task<(long Rows, decimal Checksum)> ChecksumAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, TableShape table, MoveRanges ranges, string from, string to, string excludedKeys, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"select count(*), coalesce(sum(hashtextextended(to_jsonb(x)::text, 0)::numeric), 0) from {table.Name} x where (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to",
+            $"""
+            select count(*), coalesce(sum(hashtextextended(to_jsonb(x)::text, 0)::numeric), 0) from {table.Name} x
+            where (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to
+              and ({table.KeyList}) not in (select {table.KeyList} from jsonb_populate_recordset(null::{table.Name}, @keys::jsonb))
+            """,
             conn, tx) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("keys", excludedKeys);
         cmd.Parameters.AddWithValue("g", ranges.TargetsFrom(from));
         cmd.Parameters.AddWithValue("t", ranges.Thresholds);
         cmd.Parameters.AddWithValue("to", to);
