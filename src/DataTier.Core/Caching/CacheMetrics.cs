@@ -14,6 +14,15 @@ public sealed class CacheMetrics
     /// <summary>Redis calls that failed or timed out.</summary>
     public Counter RedisErrors { get; } = Metrics.CreateCounter("datatier_cache_redis_errors_total", "Redis calls that failed or timed out (the cache failed open).");
 
+    /// <summary>Breaks of the invalidation feed (a Redis connection failure).</summary>
+    public Counter FeedBreaks { get; } = Metrics.CreateCounter("datatier_cache_feed_breaks_total", "Times the cache invalidation feed broke (Redis connection failures); hits check Redis until it is live again.");
+
+    /// <summary>Age of the invalidation feed's newest heartbeat, or -1 while it is down.</summary>
+    public Gauge FeedAge { get; } = Metrics.CreateGauge("datatier_cache_feed_age_seconds", "Seconds since the newest heartbeat that came back through the invalidation feed was sent; -1 while the feed is down.");
+
+    /// <summary>Hits decided by the version check they used.</summary>
+    public Counter VersionChecks { get; } = Metrics.CreateCounter("datatier_cache_version_checks_total", "Cache reads by how their table versions were known: memory (fresh feed) or redis (a round trip).", "source");
+
     /// <summary>L1 evictions.</summary>
     public Counter Evictions { get; } = Metrics.CreateCounter("datatier_cache_l1_evictions_total", "Entries evicted from L1 for capacity.");
 

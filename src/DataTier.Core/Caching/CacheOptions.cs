@@ -36,6 +36,16 @@ public sealed class CacheOptions
     /// <summary>Bound on every Redis call (ms); past it the call counts as failed and the cache fails open.</summary>
     public int RedisTimeoutMs { get; set; } = 250;
 
+    /// <summary>
+    /// The staleness bound of <c>auto</c> cache reads (ms): a hit may miss a write answered less than this long ago
+    /// through another instance, never an older one. Hits are decided in memory while the invalidation feed proves
+    /// itself this fresh; otherwise they read the versions from Redis. <c>fresh</c> reads always read them.
+    /// </summary>
+    public int MaxStalenessMs { get; set; } = 50;
+
+    /// <summary>How often each instance sends the heartbeat that proves its invalidation feed fresh (ms).</summary>
+    public int HeartbeatIntervalMs { get; set; } = 5;
+
     /// <summary>XFetch's beta: above 1 refreshes earlier, below 1 later.</summary>
     public double RefreshAheadBeta { get; set; } = 1.0;
 

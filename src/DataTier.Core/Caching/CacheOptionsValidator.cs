@@ -39,6 +39,16 @@ public sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             errors.Add($"DataTier:Cache:RedisTimeoutMs is {options.RedisTimeoutMs}; it must be between 10 and 60000.");
         }
 
+        if (options.MaxStalenessMs is < 1 or > 60_000)
+        {
+            errors.Add($"DataTier:Cache:MaxStalenessMs is {options.MaxStalenessMs}; it must be between 1 and 60000.");
+        }
+
+        if (options.HeartbeatIntervalMs < 1 || options.HeartbeatIntervalMs * 2 > options.MaxStalenessMs)
+        {
+            errors.Add($"DataTier:Cache:HeartbeatIntervalMs is {options.HeartbeatIntervalMs}; it must be at least 1 and at most half of MaxStalenessMs ({options.MaxStalenessMs}), or hits would rarely find the feed fresh.");
+        }
+
         if (!(options.RefreshAheadBeta >= 0))
         {
             errors.Add($"DataTier:Cache:RefreshAheadBeta is {options.RefreshAheadBeta}; it must be 0 or more.");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DataTier.Core.Consistency;
+using DataTier.Core.DataPath;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 
@@ -14,34 +15,43 @@ namespace DataTier.Core.Caching;
 public sealed partial class CachedReader
 {
     /// <summary>Reads every shard and merges the rows, through the cache.</summary>
-    public async Task<ScatterAnswer> ScatterAsync(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CacheMode mode, CancellationToken cancellationToken)
+    public async Task<ScatterAnswer> ScatterAsync(ScatterReadRequest request, CancellationToken cancellationToken)
     {
+        var (statement, orderBy, limit, allowPartial, consistency, token, maxRows, timeoutMs, mode) = request;
         long started = Stopwatch.GetTimestamp();
-        var shards = _data.ScatterShards();
+        var shards = _scatter.Shards();
         Func<string, ulong> tokenLsn = consistency == ConsistencyLevel.Session && token is not null ? token.LsnFor : static _ => 0;
         if (!_options.Enabled || consistency == ConsistencyLevel.Strong || mode == CacheMode.Bypass || shards.Count == 0)
         {
             _stats.Bypass();
-            return Uncached(await _data.ScatterAsync(shards, statement, orderBy, limit, allowPartial, consistency, tokenLsn, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false), started);
+            return Uncached(await _scatter.ReadAsync(shards, statement, orderBy, limit, allowPartial, consistency, tokenLsn, maxRows, timeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false), started);
         }
 
-        var shardStatement = DataService.ShardStatement(statement, orderBy, limit, maxRows);
+        var shardStatement = ScatterStatements.ForShard(statement, orderBy, limit, maxRows);
         var profile = await _profiler.GetAsync(ExplainNode(shards[0]), shardStatement, cancellationToken).ConfigureAwait(false);
         if (_ttl.For(profile, 0) <= TimeSpan.Zero)
         {
             _stats.Bypass();
-            return Uncached(await _data.ScatterAsync(shards, statement, orderBy, limit, allowPartial, consistency, tokenLsn, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false), started);
+            return Uncached(await _scatter.ReadAsync(shards, statement, orderBy, limit, allowPartial, consistency, tokenLsn, maxRows, timeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false), started);
         }
 
         _samples.Record(new WarmupSample(null, statement, orderBy, limit, maxRows, timeoutMs));
         var versions = new List<(string Shard, string Table, TableVersion Version)>(shards.Count * profile.Tables.Length);
         var required = new Dictionary<string, ulong>(shards.Count, StringComparer.Ordinal);
+        bool trusted = true;
+        bool inMemory = mode != CacheMode.Fresh;
         foreach (var shard in shards)
         {
             ulong writeLsn = 0;
             foreach (var table in profile.Tables)
             {
-                var v = await _versions.GetAsync(shard.Id, table).ConfigureAwait(false);
+                if (!inMemory || !_versions.TryGetCurrent(shard.Id, table, out var v))
+                {
+                    inMemory = false;
+                    (v, bool known) = await _versions.ReadAsync(shard.Id, table).ConfigureAwait(false);
+                    trusted &= known;
+                }
+
                 versions.Add((shard.Id, table, v));
                 writeLsn = Math.Max(writeLsn, v.WriteLsn);
             }
@@ -49,11 +59,12 @@ public sealed partial class CachedReader
             required[shard.Id] = Math.Max(tokenLsn(shard.Id), writeLsn);
         }
 
+        _metrics.VersionChecks.WithLabels(inMemory ? "memory" : "redis").Inc();
         string key = CacheKey.ComputeScatter(shards.Select(s => s.Id).ToList(), shardStatement, maxRows, versions);
-        if (mode == CacheMode.Auto)
+        if (mode is CacheMode.Auto or CacheMode.Fresh)
         {
             var (entry, layer) = await _cache.GetAsync(key).ConfigureAwait(false);
-            if (entry?.Parts is not null && entry.HasReached(required))
+            if (entry?.Parts is not null && entry.HasReached(required) && Servable(entry, trusted))
             {
                 _stats.Served(profile.Tables, statement.Fingerprint, hit: true);
                 MaybeRefreshScatterAhead(key, entry, shards, statement, orderBy, limit, required, maxRows, timeoutMs, profile);
@@ -67,13 +78,13 @@ public sealed partial class CachedReader
         // Callers that allow a partial answer must not share a fill with callers that do not (nor get its failure).
         string flight = allowPartial ? key + ":partial" : key;
         var fill = mode == CacheMode.Refresh
-            ? FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile)
-            : _scatterFills.Run(flight, () => FillScatterOnceAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile), out _);
+            ? FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile, trusted)
+            : _scatterFills.Run(flight, () => FillScatterOnceAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile, trusted), out _);
         var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!filled.Entry.HasReached(required))
         {
             // Joined a fill started for an older requirement: read on our own.
-            filled = await FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile).ConfigureAwait(false);
+            filled = await FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile, trusted).ConfigureAwait(false);
         }
 
         if (filled.Outcome is { } outcome)
@@ -84,22 +95,22 @@ public sealed partial class CachedReader
         return FromEntry(filled.Entry, "cache", Stopwatch.GetElapsedTime(started).TotalMilliseconds, filled.Hit);
     }
 
-    private async Task<ScatterFilled> FillScatterOnceAsync(string key, IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, IReadOnlyDictionary<string, ulong> required, int maxRows, int timeoutMs, StatementProfile profile)
+    private async Task<ScatterFilled> FillScatterOnceAsync(string key, IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, IReadOnlyDictionary<string, ulong> required, int maxRows, int timeoutMs, StatementProfile profile, bool trusted)
     {
-        if (_cache.PeekL1(key) is { Parts: not null } fresh && fresh.HasReached(required))
+        if (_cache.PeekL1(key) is { Parts: not null } fresh && fresh.HasReached(required) && Servable(fresh, trusted))
         {
             return new ScatterFilled(fresh, null, new CacheHitInfo("l1", (_time.GetUtcNow() - fresh.CreatedAt).TotalMilliseconds, fresh.Ttl.TotalSeconds, fresh.Complexity));
         }
 
-        return await FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile).ConfigureAwait(false);
+        return await FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial, required, maxRows, timeoutMs, profile, trusted).ConfigureAwait(false);
     }
 
-    private async Task<ScatterFilled> FillScatterAsync(string key, IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, IReadOnlyDictionary<string, ulong> required, int maxRows, int timeoutMs, StatementProfile profile)
+    private async Task<ScatterFilled> FillScatterAsync(string key, IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, IReadOnlyDictionary<string, ulong> required, int maxRows, int timeoutMs, StatementProfile profile, bool trusted)
     {
         long started = Stopwatch.GetTimestamp();
         var consistency = required.Values.Any(l => l > 0) ? ConsistencyLevel.Session : ConsistencyLevel.Eventual;
         // The fill outlives any one caller: a caller that gives up does not cancel the others' result.
-        var outcome = await _data.ScatterAsync(shards, statement, orderBy, limit, allowPartial, consistency, shard => required.GetValueOrDefault(shard), maxRows, timeoutMs, CancellationToken.None).ConfigureAwait(false);
+        var outcome = await _scatter.ReadAsync(shards, statement, orderBy, limit, allowPartial, consistency, shard => required.GetValueOrDefault(shard), maxRows, timeoutMs, snapshotLsn: true, CancellationToken.None).ConfigureAwait(false);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _stats.Fill();
         var ttl = _ttl.For(profile, elapsed);
@@ -107,7 +118,7 @@ public sealed partial class CachedReader
         {
             Parts = outcome.Shards.Select(s => new CachedShardPart(s.Id, s.Lsn, s.RowCount)).ToList(),
         };
-        if (ttl > TimeSpan.Zero && outcome.FailedShards.Count == 0 && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.HasReached(required))
+        if (trusted && ttl > TimeSpan.Zero && outcome.FailedShards.Count == 0 && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.HasReached(required))
         {
             await _cache.SetAsync(key, entry).ConfigureAwait(false);
         }
@@ -122,7 +133,7 @@ public sealed partial class CachedReader
             return;
         }
 
-        var refresh = _scatterFills.Run(key, () => FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial: false, required, maxRows, timeoutMs, profile), out bool started);
+        var refresh = _scatterFills.Run(key, () => FillScatterAsync(key, shards, statement, orderBy, limit, allowPartial: false, required, maxRows, timeoutMs, profile, trusted: true), out bool started);
         if (started)
         {
             _ = refresh.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using DataTier.Core.Consistency;
+using DataTier.Core.DataPath;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -12,17 +13,22 @@ namespace DataTier.Core.Caching;
 /// <summary>
 /// Reads through the cache. A result is cached under a key that includes the versions of the tables it read, so a
 /// write through any DataTier instance makes older entries unreachable; entries remember the LSN their rows were
-/// read at, so session reads and reads right after a write never get rows older than they must see. Concurrent
-/// misses on one key run the query once; hot entries are refreshed early with probabilistic early recomputation.
+/// read at, so session reads and reads right after a write never get rows older than they must see. A hit whose
+/// versions are known in memory (a fresh invalidation feed) and whose entry is in L1 is answered synchronously;
+/// anything else goes asynchronous. Concurrent misses on one key run the query once; hot entries are refreshed
+/// early with probabilistic early recomputation.
 /// </summary>
 public sealed partial class CachedReader
 {
-    private readonly DataService _data;
+    private readonly ITopologyProvider _topology;
+    private readonly ShardReader _reader;
+    private readonly ScatterReader _scatter;
     private readonly QueryCache _cache;
     private readonly TableVersions _versions;
     private readonly StatementProfiler _profiler;
     private readonly TtlPolicy _ttl;
     private readonly CacheStats _stats;
+    private readonly CacheMetrics _metrics;
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CachedReader> _logger;
@@ -32,106 +38,185 @@ public sealed partial class CachedReader
     private readonly WarmupSamples _samples;
 
     /// <summary>Creates the reader.</summary>
-    public CachedReader(DataService data, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest, WarmupSamples samples)
+    public CachedReader(ITopologyProvider topology, ShardReader reader, ScatterReader scatter, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, CacheMetrics metrics, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest, WarmupSamples samples)
     {
+        _topology = topology;
+        _reader = reader;
+        _scatter = scatter;
         _digest = digest;
         _samples = samples;
-        _data = data;
         _cache = cache;
         _versions = versions;
         _profiler = profiler;
         _ttl = ttl;
         _stats = stats;
+        _metrics = metrics;
         _options = options.Value;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>Reads the key's shard through the cache.</summary>
-    public async Task<ReadAnswer> QueryAsync(string shardKey, BoundStatement statement, ConsistencyLevel consistency, SessionToken? token, int maxRows, int timeoutMs, CacheMode mode, CancellationToken cancellationToken)
+    /// <summary>Reads the key's shard through the cache; a hit decided in memory completes synchronously.</summary>
+    public ValueTask<ReadAnswer> ReadAsync(ReadRequest request, CancellationToken cancellationToken)
     {
-        var shard = _data.ShardFor(shardKey);
-        ulong tokenLsn = consistency == ConsistencyLevel.Session ? token?.LsnFor(shard.Id) ?? 0 : 0;
-        if (!_options.Enabled || consistency == ConsistencyLevel.Strong || mode == CacheMode.Bypass)
+        var shard = _topology.Current.Route(request.ShardKey);
+        if (!_options.Enabled || request.Consistency == ConsistencyLevel.Strong || request.Cache == CacheMode.Bypass)
         {
             _stats.Bypass();
-            return Uncached(await _data.QueryShardAsync(shard, statement, consistency, tokenLsn, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false));
+            return new ValueTask<ReadAnswer>(UncachedAsync(shard, request, cancellationToken));
         }
 
+        if (request.Cache != CacheMode.Auto || !_profiler.TryGet(request.Statement, out var profile) || TryHitInMemory(shard, request, profile) is not { } hit)
+        {
+            return new ValueTask<ReadAnswer>(ReadSlowAsync(shard, request, cancellationToken));
+        }
+
+        return new ValueTask<ReadAnswer>(hit);
+    }
+
+    // The synchronous path: versions from a fresh feed, the entry from L1. Null sends the read the long way.
+    private ReadAnswer? TryHitInMemory(ShardDefinition shard, ReadRequest request, StatementProfile profile)
+    {
+        if (_ttl.For(profile, 0) <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var tables = profile.Tables;
+        var versions = new (string Table, TableVersion Version)[tables.Length];
+        ulong writeLsn = 0;
+        for (int i = 0; i < versions.Length; i++)
+        {
+            if (!_versions.TryGetCurrent(shard.Id, tables[i], out var v))
+            {
+                return null;
+            }
+
+            versions[i] = (tables[i], v);
+            writeLsn = Math.Max(writeLsn, v.WriteLsn);
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        ulong required = Math.Max(TokenLsn(shard, request), writeLsn);
+        string key = CacheKey.Compute(shard.Id, request.Statement, request.MaxRows, versions);
+        if (_cache.TryGetL1(key, out var entry) && entry.Lsn >= required && entry.CreatedAt >= _versions.TrustEntriesFrom)
+        {
+            _metrics.VersionChecks.WithLabels("memory").Inc();
+            return Served(key, shard, request, profile, entry, "l1", required, started);
+        }
+
+        return null;
+    }
+
+    private async Task<ReadAnswer> ReadSlowAsync(ShardDefinition shard, ReadRequest request, CancellationToken cancellationToken)
+    {
+        var statement = request.Statement;
         var profile = await _profiler.GetAsync(ExplainNode(shard), statement, cancellationToken).ConfigureAwait(false);
         if (_ttl.For(profile, 0) <= TimeSpan.Zero)
         {
             // A table rule says never cache.
             _stats.Bypass();
-            return Uncached(await _data.QueryShardAsync(shard, statement, consistency, tokenLsn, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false));
+            return await UncachedAsync(shard, request, cancellationToken).ConfigureAwait(false);
         }
 
-        _samples.Record(new WarmupSample(shardKey, statement, [], null, maxRows, timeoutMs));
         var versions = new (string Table, TableVersion Version)[profile.Tables.Length];
         ulong writeLsn = 0;
+        bool trusted = true;
+        bool inMemory = request.Cache != CacheMode.Fresh;
         for (int i = 0; i < versions.Length; i++)
         {
-            var v = await _versions.GetAsync(shard.Id, profile.Tables[i]).ConfigureAwait(false);
+            if (!inMemory || !_versions.TryGetCurrent(shard.Id, profile.Tables[i], out var v))
+            {
+                inMemory = false;
+                (v, bool known) = await _versions.ReadAsync(shard.Id, profile.Tables[i]).ConfigureAwait(false);
+                trusted &= known;
+            }
+
             versions[i] = (profile.Tables[i], v);
             writeLsn = Math.Max(writeLsn, v.WriteLsn);
         }
 
+        _metrics.VersionChecks.WithLabels(inMemory ? "memory" : "redis").Inc();
         // Rows must include the caller's own writes (session) and every write DataTier has seen to these tables:
         // a miss right after a write must not be refilled from a replica that has not replayed it.
-        ulong required = Math.Max(tokenLsn, writeLsn);
-        string key = CacheKey.Compute(shard.Id, statement, maxRows, versions);
+        ulong required = Math.Max(TokenLsn(shard, request), writeLsn);
+        string key = CacheKey.Compute(shard.Id, statement, request.MaxRows, versions);
         long started = Stopwatch.GetTimestamp();
-        if (mode == CacheMode.Auto)
+        if (request.Cache is CacheMode.Auto or CacheMode.Fresh)
         {
             var (entry, layer) = await _cache.GetAsync(key).ConfigureAwait(false);
-            if (entry is not null && entry.Lsn >= required)
+            if (entry is not null && entry.Lsn >= required && Servable(entry, trusted))
             {
-                _stats.Served(profile.Tables, statement.Fingerprint, hit: true);
-                MaybeRefreshAhead(key, entry, shard, statement, required, maxRows, timeoutMs, profile);
-                var now = _time.GetUtcNow();
-                _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, Diagnostics.DigestRole.Cache, Stopwatch.GetElapsedTime(started).TotalMilliseconds, entry.RowCount, error: false, cacheHit: true);
-                return new ReadAnswer(entry.RowsJson, entry.RowCount, entry.Truncated, entry.ShardId, "cache", null,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                    new CacheHitInfo(layer, (now - entry.CreatedAt).TotalMilliseconds, entry.Ttl.TotalSeconds, entry.Complexity));
+                return Served(key, shard, request, profile, entry, layer, required, started);
             }
         }
 
         _stats.Served(profile.Tables, statement.Fingerprint, hit: false);
-        var fill = mode == CacheMode.Refresh
-            ? FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile)
-            : _fills.Run(key, () => FillOnceAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out _);
+        _samples.Record(new WarmupSample(request.ShardKey, statement, [], null, request.MaxRows, request.TimeoutMs));
+        var fill = request.Cache == CacheMode.Refresh
+            ? FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted)
+            : _fills.Run(key, () => FillOnceAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted), out _);
         var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (filled.Entry.Lsn < required)
         {
             // Joined a fill started for an older requirement: read on our own.
-            filled = await FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile).ConfigureAwait(false);
+            filled = await FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted).ConfigureAwait(false);
         }
 
         var e = filled.Entry;
         return new ReadAnswer(e.RowsJson, e.RowCount, e.Truncated, e.ShardId, filled.ServedBy, filled.NodeId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, filled.Hit);
     }
 
+    // With the versions unknown (Redis configured but out of reach), an entry may miss other instances' writes since
+    // it was made: it serves only while younger than the staleness bound. Entries made before the feed last broke
+    // are never served (writes in the outage may never have been announced).
+    private bool Servable(CacheEntry entry, bool trusted) =>
+        entry.CreatedAt >= _versions.TrustEntriesFrom
+        && (trusted || (_time.GetUtcNow() - entry.CreatedAt).TotalMilliseconds <= _options.MaxStalenessMs);
+
+    private ReadAnswer Served(string key, ShardDefinition shard, ReadRequest request, StatementProfile profile, CacheEntry entry, string layer, ulong required, long started)
+    {
+        var statement = request.Statement;
+        _stats.Served(profile.Tables, statement.Fingerprint, hit: true);
+        _samples.Record(new WarmupSample(request.ShardKey, statement, [], null, request.MaxRows, request.TimeoutMs));
+        MaybeRefreshAhead(key, entry, shard, statement, required, request.MaxRows, request.TimeoutMs, profile);
+        double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, Diagnostics.DigestRole.Cache, elapsed, entry.RowCount, error: false, cacheHit: true);
+        return new ReadAnswer(entry.RowsJson, entry.RowCount, entry.Truncated, entry.ShardId, "cache", null, elapsed,
+            new CacheHitInfo(layer, (_time.GetUtcNow() - entry.CreatedAt).TotalMilliseconds, entry.Ttl.TotalSeconds, entry.Complexity));
+    }
+
+    private static ulong TokenLsn(ShardDefinition shard, ReadRequest request) =>
+        request.Consistency == ConsistencyLevel.Session ? request.Token?.LsnFor(shard.Id) ?? 0 : 0;
+
+    private async Task<ReadAnswer> UncachedAsync(ShardDefinition shard, ReadRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await _reader.ReadAsync(shard, request.Statement, request.Consistency, TokenLsn(shard, request), request.MaxRows, request.TimeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false);
+        return new(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, outcome.ShardId, outcome.Target.ServedBy, outcome.Target.Node.Id, outcome.ElapsedMs, null);
+    }
+
     // A caller that missed just before another caller's fill finished (and left the in-flight map) finds the fresh
     // entry here instead of running the query again.
-    private async Task<Filled> FillOnceAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
+    private async Task<Filled> FillOnceAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile, bool trusted)
     {
-        if (_cache.PeekL1(key) is { } fresh && fresh.Lsn >= required)
+        if (_cache.PeekL1(key) is { } fresh && fresh.Lsn >= required && Servable(fresh, trusted))
         {
             return new Filled(fresh, "cache", null, new CacheHitInfo("l1", (_time.GetUtcNow() - fresh.CreatedAt).TotalMilliseconds, fresh.Ttl.TotalSeconds, fresh.Complexity));
         }
 
-        return await FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile).ConfigureAwait(false);
+        return await FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile, trusted).ConfigureAwait(false);
     }
 
-    private async Task<Filled> FillAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
+    private async Task<Filled> FillAsync(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile, bool trusted)
     {
         // The fill outlives any one caller: a caller that gives up does not cancel the others' result.
-        var outcome = await _data.QueryShardAsync(shard, statement, required > 0 ? ConsistencyLevel.Session : ConsistencyLevel.Eventual, required, maxRows, timeoutMs, CancellationToken.None).ConfigureAwait(false);
+        var outcome = await _reader.ReadAsync(shard, statement, required > 0 ? ConsistencyLevel.Session : ConsistencyLevel.Eventual, required, maxRows, timeoutMs, snapshotLsn: true, CancellationToken.None).ConfigureAwait(false);
         _stats.Fill();
         var ttl = _ttl.For(profile, outcome.ElapsedMs);
         var entry = new CacheEntry(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, shard.Id, outcome.Result.Lsn,
             _time.GetUtcNow(), ttl, outcome.ElapsedMs, profile.Complexity);
-        if (ttl > TimeSpan.Zero && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.Lsn >= required)
+        // Keyed by versions that may be behind other instances' writes: kept only for the requests already waiting.
+        if (trusted && ttl > TimeSpan.Zero && entry.RowsJson.Length <= _options.MaxEntryBytes && entry.Lsn >= required)
         {
             await _cache.SetAsync(key, entry).ConfigureAwait(false);
         }
@@ -148,7 +233,7 @@ public sealed partial class CachedReader
             return;
         }
 
-        var refresh = _fills.Run(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile), out bool started);
+        var refresh = _fills.Run(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile, trusted: true), out bool started);
         if (started)
         {
             // Nobody awaits a refresh: observe its failure here (the entry simply expires as it would have).
@@ -168,9 +253,6 @@ public sealed partial class CachedReader
     }
 
     private static NodeDefinition ExplainNode(ShardDefinition shard) => shard.Primary;
-
-    private static ReadAnswer Uncached(ReadOutcome outcome) =>
-        new(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, outcome.ShardId, outcome.Target.ServedBy, outcome.Target.Node.Id, outcome.ElapsedMs, null);
 
     /// <summary>Encodes rows as the JSON array the API answers with.</summary>
     public static byte[] Encode(QueryResult result)

@@ -39,6 +39,20 @@ public sealed partial class QueryCache : IDisposable
     /// <summary>Whether L2 is reachable now.</summary>
     public bool RedisAvailable => _redis.IsAvailable;
 
+    /// <summary>Looks a key up in L1 only, counting the lookup (the synchronous hit path).</summary>
+    public bool TryGetL1(string key, out CacheEntry entry)
+    {
+        if (_l1.TryGetValue(key, out CacheEntry? local) && local is not null && local.ExpiresAt > _time.GetUtcNow())
+        {
+            Count("l1", true);
+            entry = local;
+            return true;
+        }
+
+        entry = null!;
+        return false;
+    }
+
     /// <summary>Looks a key up in L1 then L2 (promoting an L2 hit into L1).</summary>
     public async ValueTask<(CacheEntry? Entry, string Layer)> GetAsync(string key)
     {

@@ -26,6 +26,19 @@ public sealed class StatementProfiler
     /// <summary>Shapes profiled so far.</summary>
     public int Count => _profiles.Count;
 
+    /// <summary>The profile of a statement already profiled, without waiting.</summary>
+    public bool TryGet(BoundStatement statement, out StatementProfile profile)
+    {
+        if (_profiles.TryGetValue(statement.Sql, out var known) && known.IsCompletedSuccessfully)
+        {
+            profile = known.Result;
+            return true;
+        }
+
+        profile = null!;
+        return false;
+    }
+
     /// <summary>The profile of a statement, from cache or by running EXPLAIN on <paramref name="node"/>.</summary>
     public Task<StatementProfile> GetAsync(NodeDefinition node, BoundStatement statement, CancellationToken cancellationToken)
     {
@@ -48,7 +61,7 @@ public sealed class StatementProfiler
     private async Task<StatementProfile> ExplainAsync(NodeDefinition node, BoundStatement statement, CancellationToken cancellationToken)
     {
         var explain = statement with { Sql = "EXPLAIN (FORMAT JSON) " + statement.Sql };
-        var result = await _executor.ReadAsync(node, explain, 1, ExplainTimeoutMs, cancellationToken).ConfigureAwait(false);
+        var result = await _executor.ReadAsync(node, explain, 1, ExplainTimeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false);
         var json = result.Rows[0][0] switch
         {
             RawJson raw => raw.Json,

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DataTier.Core.Caching;
 
 /// <summary>
-/// Per (shard, table) versions that are part of every cache key, so a result cached before a write can never be
-/// read after it. A write bumps the version in Redis (and publishes it) in one atomic script; a read takes the
-/// version Redis holds when the read arrives, so a write through any instance that completed before a read is never
-/// missed (pub/sub alone would leave a window in which another instance still serves its old L1 entry). Without
-/// Redis the versions are local, and L1's short TTL bounds what another instance's writes can leave stale.
+/// Per (shard, table) versions that are part of every cache key, so a result cached before a write is unreachable
+/// after it. A write bumps the version in Redis and publishes it in one atomic script. Each instance keeps the
+/// versions in memory, fed by that pub/sub channel, and proves the feed fresh with heartbeats of its own sent
+/// through the same channel (<see cref="TableVersions"/>.Feed): while the last heartbeat back was sent less than
+/// <see cref="CacheOptions.MaxStalenessMs"/> ago, a hit is decided from memory with no round trip; otherwise, and
+/// for <see cref="CacheMode.Fresh"/> reads, the version is read from Redis as it is now.
 /// </summary>
 public sealed partial class TableVersions : IDisposable
 {
@@ -37,84 +38,131 @@ public sealed partial class TableVersions : IDisposable
         return nv
         """;
 
-    private readonly ConcurrentDictionary<(string Shard, string Table), TableVersion> _local = new();
+    private readonly ConcurrentDictionary<(string Shard, string Table), TrackedVersion> _local = new();
     private readonly ConcurrentDictionary<(string Shard, string Table), FreshRead<TableVersion>> _fetches = new();
     private readonly RedisConnection _redis;
     private readonly CacheMetrics _metrics;
     private readonly CacheStats _stats;
+    private readonly CacheOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<TableVersions> _logger;
     private readonly RedisChannel _channel;
 
-    /// <summary>Creates the store and subscribes to invalidation messages.</summary>
-    public TableVersions(RedisConnection redis, CacheMetrics metrics, CacheStats stats, ILogger<TableVersions> logger)
+    /// <summary>Creates the store, subscribes to invalidation messages and starts the heartbeat.</summary>
+    public TableVersions(RedisConnection redis, CacheMetrics metrics, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<TableVersions> logger)
     {
         _redis = redis;
         _metrics = metrics;
         _stats = stats;
+        _options = options.Value;
+        _time = time;
         _logger = logger;
         _channel = RedisChannel.Literal(redis.Prefix + "invalidate");
+        _staleAfterTicks = (long)(_options.MaxStalenessMs * System.Diagnostics.Stopwatch.Frequency / 1000.0);
         if (redis.Multiplexer is { } mux)
         {
-            // Asynchronous and never thrown: Redis may be down at start-up, and the multiplexer re-subscribes by itself
-            // when it reconnects.
-            _ = SubscribeAsync(mux);
-            redis.Restored += () => _ = ResyncAsync();
+            StartFeed(mux);
         }
     }
 
-    /// <summary>Raised when a table's version changes (locally or from another instance).</summary>
-    public event Action<string, string>? Changed;
+    /// <summary>
+    /// Whether versions come from a shared Redis at all. Without one (not configured), this instance's versions are
+    /// the only ones, and L1's short TTL bounds what another instance's writes can leave stale.
+    /// </summary>
+    public bool IsShared => _redis.IsConfigured;
+
+    /// <summary>
+    /// The version of a table on a shard from memory, when the feed proves it current within the staleness bound:
+    /// every write whose invalidation completed more than <see cref="CacheOptions.MaxStalenessMs"/> ago is in it.
+    /// False when the feed is stale or broken, or the pair has not been read since the feed last (re)started.
+    /// </summary>
+    public bool TryGetCurrent(string shard, string table, out TableVersion version)
+    {
+        if (!_redis.IsConfigured)
+        {
+            version = _local.TryGetValue((shard, table), out var only) ? only.Version : default;
+            return true;
+        }
+
+        if (_local.TryGetValue((shard, table), out var tracked) && tracked.Epoch == Volatile.Read(ref _epoch) && FeedIsFresh())
+        {
+            version = tracked.Version;
+            return true;
+        }
+
+        version = default;
+        return false;
+    }
 
     /// <summary>
     /// The version of a table on a shard as Redis holds it now: every write that completed before this call is
     /// reflected, whichever instance made it. Concurrent callers share Redis reads that started after they arrived
-    /// (<see cref="FreshRead{T}"/>), so a burst of cache hits costs a couple of round trips, not one each. Without Redis, the
-    /// local versions (this instance's writes and what it heard) are used, and L1's short TTL bounds the rest.
+    /// (<see cref="FreshRead{T}"/>), so a burst costs a couple of round trips, not one each. <c>Trusted</c> is false
+    /// when Redis could not be read: the value is this instance's own knowledge and may miss other instances' writes.
     /// </summary>
-    public async ValueTask<TableVersion> GetAsync(string shard, string table)
+    public async ValueTask<(TableVersion Version, bool Trusted)> ReadAsync(string shard, string table)
     {
         var key = (shard, table);
-        if (_redis.Database is null)
+        if (!_redis.IsConfigured)
         {
-            return _local.GetValueOrDefault(key);
+            return (_local.TryGetValue(key, out var only) ? only.Version : default, true);
         }
 
-        var fetch = _fetches.GetOrAdd(key, static (k, self) => new FreshRead<TableVersion>(() => self.ReadAsync(k)), this);
+        if (_redis.Database is null)
+        {
+            return (_local.TryGetValue(key, out var known) ? known.Version : default, false);
+        }
+
+        // Taken before the read is sent: the value is current for as long as the subscription that was live then lasts.
+        int epoch = Volatile.Read(ref _epoch);
+        bool live = Volatile.Read(ref _liveEpoch) == epoch;
+        var fetch = _fetches.GetOrAdd(key, static (k, self) => new FreshRead<TableVersion>(() => self.ReadRemoteAsync(k)), this);
         try
         {
             var remote = await fetch.ReadAsync().ConfigureAwait(false);
-            // Every cache hit passes here: write (which locks the key's bucket) only when Redis knows something newer.
-            if (_local.TryGetValue(key, out var local) && local.Version >= remote.Version && local.WriteLsn >= remote.WriteLsn)
+            int tracking = live && Volatile.Read(ref _epoch) == epoch ? epoch : -1;
+            // Most reads find nothing new: write (which locks the key's bucket) only when something changes.
+            if (_local.TryGetValue(key, out var local) && local.Version.Version >= remote.Version && local.Version.WriteLsn >= remote.WriteLsn
+                && (local.Epoch == tracking || tracking < 0))
             {
-                return local;
+                return (local.Version, true);
             }
 
-            return _local.AddOrUpdate(key, remote, (_, known) => known.Max(remote));
+            var merged = _local.AddOrUpdate(key, static (_, s) => new TrackedVersion(s.remote, s.tracking),
+                static (_, known, s) => new TrackedVersion(known.Version.Max(s.remote), s.tracking >= 0 ? s.tracking : known.Epoch), (remote, tracking));
+            return (merged.Version, true);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             _metrics.RedisErrors.Inc();
             _stats.RedisError();
             Log.RedisCallFailed(_logger, "version read", ex.GetType().Name);
-            return _local.GetValueOrDefault(key);
+            return (_local.TryGetValue(key, out var known) ? known.Version : default, false);
         }
     }
 
     // The connection is looked up per read: the one a reader was made with may have been replaced since.
-    private async Task<TableVersion> ReadAsync((string Shard, string Table) key)
+    private async Task<TableVersion> ReadRemoteAsync((string Shard, string Table) key)
     {
         var db = _redis.Database ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "Redis is not connected.");
         var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
         return new TableVersion(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (ulong)(long)values[1] : 0);
     }
 
-    /// <summary>Records a committed write to tables of a shard, here and (through Redis) in every instance.</summary>
+    /// <summary>
+    /// Records a committed write to tables of a shard, here and (through Redis) in every instance. When this returns,
+    /// this instance serves no entry older than the write, and every instance whose feed is fresh learns of it within
+    /// the staleness bound.
+    /// </summary>
     public async Task BumpAsync(string shard, IEnumerable<string> tables, ulong commitLsn)
     {
         foreach (var table in tables)
         {
             var key = (shard, table);
-            _local.AddOrUpdate(key, new TableVersion(1, commitLsn), (_, v) => new TableVersion(v.Version + 1, Math.Max(v.WriteLsn, commitLsn)));
+            // Locally at once: this instance's next read must not find the entry the write made stale. The pair's
+            // tracking epoch is kept (a local bump says nothing about what other instances wrote).
+            _local.AddOrUpdate(key, static (_, lsn) => new TrackedVersion(new TableVersion(1, lsn), -1),
+                static (_, v, lsn) => new TrackedVersion(new TableVersion(v.Version.Version + 1, Math.Max(v.Version.WriteLsn, lsn)), v.Epoch), commitLsn);
             _metrics.Invalidations.WithLabels(table).Inc();
             _stats.Invalidation(table);
             if (_redis.Database is { } db)
@@ -123,7 +171,8 @@ public sealed partial class TableVersions : IDisposable
                 {
                     var remote = (long)await db.ScriptEvaluateAsync(BumpScript, [RedisKey(shard, table)],
                         [(long)commitLsn, _channel.ToString(), shard + "\t" + table]).ConfigureAwait(false);
-                    _local.AddOrUpdate(key, new TableVersion(remote, commitLsn), (_, v) => v.Max(new TableVersion(remote, commitLsn)));
+                    var heard = new TableVersion(remote, commitLsn);
+                    _local.AddOrUpdate(key, static (_, h) => new TrackedVersion(h, -1), static (_, v, h) => v.Merge(h), heard);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
@@ -132,8 +181,6 @@ public sealed partial class TableVersions : IDisposable
                     Log.RedisCallFailed(_logger, "version bump", ex.GetType().Name);
                 }
             }
-
-            Changed?.Invoke(shard, table);
         }
     }
 
@@ -141,76 +188,19 @@ public sealed partial class TableVersions : IDisposable
     public Task BumpAllAsync() => Task.WhenAll(_local.Keys.GroupBy(k => k.Shard).Select(g => BumpAsync(g.Key, g.Select(k => k.Table), 0)));
 
     /// <summary>The (shard, table) pairs this instance knows.</summary>
-    public IEnumerable<(string Shard, string Table, TableVersion Version)> Known => _local.Select(kv => (kv.Key.Shard, kv.Key.Table, kv.Value));
-
-    private void OnMessage(RedisValue message)
-    {
-        var parts = ((string?)message)?.Split('\t');
-        if (parts is not { Length: 4 }
-            || !long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out long version)
-            || !ulong.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong lsn))
-        {
-            return;
-        }
-
-        var heard = new TableVersion(version, lsn);
-        _local.AddOrUpdate((parts[0], parts[1]), heard, (_, v) => v.Max(heard));
-        Changed?.Invoke(parts[0], parts[1]);
-    }
-
-    private async Task ResyncAsync()
-    {
-        if (_redis.Database is not { } db)
-        {
-            return;
-        }
-
-        foreach (var (key, version) in _local.ToArray())
-        {
-            try
-            {
-                long remote = (long)await db.ScriptEvaluateAsync(MergeScript, [RedisKey(key.Shard, key.Table)],
-                    [version.Version, (long)version.WriteLsn, _channel.ToString(), key.Shard + "\t" + key.Table]).ConfigureAwait(false);
-                var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
-                var merged = new TableVersion(remote, values[1].HasValue ? (ulong)(long)values[1] : version.WriteLsn);
-                _local.AddOrUpdate(key, merged, (_, v) => v.Max(merged));
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                _metrics.RedisErrors.Inc();
-                _stats.RedisError();
-                Log.RedisCallFailed(_logger, "version resync", ex.GetType().Name);
-                return;
-            }
-        }
-    }
+    public IEnumerable<(string Shard, string Table, TableVersion Version)> Known => _local.Select(kv => (kv.Key.Shard, kv.Key.Table, kv.Value.Version));
 
     private RedisKey RedisKey(string shard, string table) => _redis.Prefix + "tv:" + shard + ":" + table;
-
-    private async Task SubscribeAsync(StackExchange.Redis.ConnectionMultiplexer mux)
-    {
-        try
-        {
-            await mux.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            _metrics.RedisErrors.Inc();
-            _stats.RedisError();
-            Log.RedisCallFailed(_logger, "subscribe", ex.GetType().Name);
-        }
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        // Fire and forget: the connection closes right after, which ends the subscription anyway.
-        _redis.Multiplexer?.GetSubscriber().Unsubscribe(_channel, flags: CommandFlags.FireAndForget);
-    }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 3003, EventName = "RedisCallFailed", Level = LogLevel.Warning, Message = "Redis {Operation} failed ({ExceptionType}); continuing without it")]
         public static partial void RedisCallFailed(ILogger logger, string operation, string exceptionType);
+
+        [LoggerMessage(EventId = 3005, EventName = "CacheFeedBroken", Level = LogLevel.Warning, Message = "The cache invalidation feed broke ({Reason}); hits check Redis until a heartbeat comes back")]
+        public static partial void FeedBroken(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3006, EventName = "CacheFeedLive", Level = LogLevel.Information, Message = "The cache invalidation feed is live (epoch {Epoch})")]
+        public static partial void FeedLive(ILogger logger, int epoch);
     }
 }

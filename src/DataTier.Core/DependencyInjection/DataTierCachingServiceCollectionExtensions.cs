@@ -25,6 +25,7 @@ public static class DataTierCachingServiceCollectionExtensions
         services.TryAddSingleton<WarmupSamples>();
         services.TryAddSingleton<CachedReader>();
         services.TryAddSingleton<WriteInvalidator>();
+        services.TryAddSingleton<DataPath.DataGateway>();
         return services;
     }
 }

@@ -55,7 +55,9 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddSingleton<ReadRouter>();
         services.TryAddSingleton<ShardExecutor>();
         services.TryAddSingleton<SessionTokenCodec>();
-        services.TryAddSingleton<DataService>();
+        services.TryAddSingleton<ShardReader>();
+        services.TryAddSingleton<ShardWriter>();
+        services.TryAddSingleton<ScatterReader>();
 
         services.AddOptions<Catalog.CatalogOptions>().Bind(configuration.GetSection(Catalog.CatalogOptions.SectionName));
         services.TryAddSingleton<Catalog.CatalogDatabase>();

@@ -8,8 +8,13 @@ using Npgsql;
 namespace DataTier.Core.Execution;
 
 /// <summary>
-/// Runs statements on one node: reads in READ ONLY transactions, writes and transactions on the primary, each
-/// under a server-side statement_timeout and a client-side deadline a little past it.
+/// Runs statements on one node, each in one round trip. Reads run on data-path connections, which are read-only by
+/// default and carry the data API's default statement_timeout: a read at that timeout is the statement alone (plus
+/// the snapshot LSN when a cache fill or a session needs it); any other timeout, or a prelude, runs in an explicit
+/// READ ONLY transaction with SET LOCAL. Writes run in an explicit READ WRITE transaction on the primary with the
+/// commit LSN read right after the COMMIT, in the same round trip. Statements are prepared automatically; a
+/// prepared statement a DBA's schema change invalidated (0A000 "cached plan must not change result type") is
+/// unprepared and run once more. A client-side deadline trails the server's timeout.
 /// </summary>
 public sealed class ShardExecutor
 {
@@ -19,6 +24,10 @@ public sealed class ShardExecutor
     // The insert position, not the write position: with synchronous_commit off the commit record may not be
     // written yet when COMMIT returns, and a token below its end would let a replica serve a read without it.
     private const string CommitLsnSql = "select (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::int8";
+    // The node's LSN read before the query bounds what the query's snapshot contains from below, which is what a
+    // cached result must record to serve session reads safely. On a primary it is the insert position, the
+    // same measure as a write's token (a commit whose record ends at or before it had completed when its
+    // token was read, up to the instant between the commit record's insert and its becoming visible).
     private const string SnapshotLsnSql =
         "select (case when pg_is_in_recovery() then coalesce(pg_last_wal_replay_lsn(), '0/0') else pg_current_wal_insert_lsn() end - '0/0'::pg_lsn)::int8";
 
@@ -32,63 +41,37 @@ public sealed class ShardExecutor
         _breakers = breakers;
     }
 
-    /// <summary>Runs a read on a node through its circuit breaker.</summary>
-    public Task<QueryResult> ReadAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        _breakers.ExecuteAsync(node, static (s, ct) => new ValueTask<QueryResult>(s.self.ReadCoreAsync(s.node, s.statement, s.maxRows, s.timeoutMs, ct)),
-            (self: this, node, statement, maxRows, timeoutMs), cancellationToken).AsTask();
+    /// <summary>
+    /// Runs a read on a node through its circuit breaker. With <paramref name="snapshotLsn"/> the result carries the
+    /// node's LSN from before the query (what cache entries record); without it <see cref="QueryResult.Lsn"/> is 0.
+    /// </summary>
+    public Task<QueryResult> ReadAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken) =>
+        _breakers.ExecuteAsync(node, static (s, ct) => new ValueTask<QueryResult>(s.self.ReadCoreAsync(s.node, s.statement, s.maxRows, s.timeoutMs, s.snapshotLsn, ct)),
+            (self: this, node, statement, maxRows, timeoutMs, snapshotLsn), cancellationToken).AsTask();
 
     /// <summary>Runs statements in one transaction on the shard's primary through its circuit breaker.</summary>
     public Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
         _breakers.ExecuteAsync(shard.Primary, static (s, ct) => new ValueTask<CommittedWrite>(s.self.WriteCoreAsync(s.shard, s.statements, s.isolation, s.maxRows, s.timeoutMs, ct)),
             (self: this, shard, statements, isolation, maxRows, timeoutMs), cancellationToken).AsTask();
 
-    /// <summary>Runs a read on a node in a READ ONLY transaction, in one round trip.</summary>
-    private async Task<QueryResult> ReadCoreAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    private async Task<QueryResult> ReadCoreAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeoutMs + ClientGraceMs);
         try
         {
-            await using var lease = await _dataSources.OpenAsync(node, deadline.Token).ConfigureAwait(false);
-            await using var batch = new NpgsqlBatch(lease.Connection);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN READ ONLY"));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
-            foreach (string setting in statement.Prelude ?? [])
+            await using var lease = await _dataSources.OpenDataPathAsync(node, deadline.Token).ConfigureAwait(false);
+            for (int attempt = 1; ; attempt++)
             {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
-            }
-
-            // The node's LSN read before the query bounds what the query's snapshot contains from below, which is what a
-            // cached result must record to serve session reads safely. On a primary it is the insert position, the
-            // same measure as a write's token (a commit whose record ends at or before it had completed when its
-            // token was read, up to the instant between the commit record's insert and its becoming visible).
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SnapshotLsnSql));
-            var query = new NpgsqlBatchCommand(statement.Sql);
-            query.Parameters.AddRange(statement.CloneParameters());
-            batch.BatchCommands.Add(query);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-            QueryResult result;
-            try
-            {
-                await using var reader = await batch.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
-                // BEGIN and SET return no result set; the first one is the LSN, the next the rows.
-                while (reader.FieldCount == 0 && await reader.NextResultAsync(deadline.Token).ConfigureAwait(false))
+                try
                 {
+                    return await ReadOnceAsync(lease.Connection, statement, maxRows, timeoutMs, snapshotLsn, deadline.Token).ConfigureAwait(false);
                 }
-
-                await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
-                ulong lsn = (ulong)reader.GetInt64(0);
-                await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
-                result = await ResultReader.ReadAsync(reader, maxRows, deadline.Token).ConfigureAwait(false);
-                result.Lsn = lsn;
+                catch (PostgresException ex) when (attempt == 1 && IsStalePreparedPlan(ex))
+                {
+                    lease.Connection.UnprepareAll();
+                }
             }
-            catch (PostgresException)
-            {
-                await RollbackQuietlyAsync(lease.Connection).ConfigureAwait(false);
-                throw;
-            }
-
-            return result;
         }
         catch (Exception ex) when (ex is not DataTierException || ((DataTierException)ex).Kind != DataTierErrorKind.PoolExhausted)
         {
@@ -96,9 +79,69 @@ public sealed class ShardExecutor
         }
     }
 
+    private async Task<QueryResult> ReadOnceAsync(NpgsqlConnection connection, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
+    {
+        // The connection's defaults already make the statement read-only (one implicit transaction for the batch)
+        // and bound its time; only a different timeout or a prelude needs a transaction block of its own.
+        bool block = timeoutMs != _dataSources.DataStatementTimeoutMs || statement.Prelude is { Count: > 0 };
+        await using var batch = new NpgsqlBatch(connection);
+        if (block)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN READ ONLY"));
+            if (timeoutMs != _dataSources.DataStatementTimeoutMs)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
+            }
+
+            foreach (string setting in statement.Prelude ?? [])
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+            }
+        }
+
+        if (snapshotLsn)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SnapshotLsnSql));
+        }
+
+        var query = new NpgsqlBatchCommand(statement.Sql);
+        query.Parameters.AddRange(statement.CloneParameters());
+        batch.BatchCommands.Add(query);
+        if (block)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            // BEGIN and SET return no result set; then the LSN (when asked for), then the rows.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            ulong lsn = 0;
+            if (snapshotLsn)
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                lsn = (ulong)reader.GetInt64(0);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = await ResultReader.ReadAsync(reader, maxRows, cancellationToken).ConfigureAwait(false);
+            result.Lsn = lsn;
+            return result;
+        }
+        catch (PostgresException) when (block)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Runs statements in one transaction on the shard's primary, all or nothing, and returns their results with
-    /// the LSN the commit reached.
+    /// the LSN the commit reached: BEGIN, the statements, COMMIT and the LSN read go in one round trip.
     /// </summary>
     private async Task<CommittedWrite> WriteCoreAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
     {
@@ -106,48 +149,130 @@ public sealed class ShardExecutor
         deadline.CancelAfter(timeoutMs + ClientGraceMs);
         try
         {
-            await using var lease = await _dataSources.OpenAsync(shard.Primary, deadline.Token).ConfigureAwait(false);
-            var connection = lease.Connection;
-            var results = new List<WriteResult>(statements.Count);
-            await using (var tx = await connection.BeginTransactionAsync(isolation, deadline.Token).ConfigureAwait(false))
+            await using var lease = await _dataSources.OpenDataPathAsync(shard.Primary, deadline.Token).ConfigureAwait(false);
+            for (int attempt = 1; ; attempt++)
             {
-                // Disposing an uncommitted NpgsqlTransaction rolls it back: all or nothing.
+                try
                 {
-                    await using (var set = new NpgsqlCommand(StatementTimeoutSql(timeoutMs), connection, tx))
-                    {
-                        await set.ExecuteNonQueryAsync(deadline.Token).ConfigureAwait(false);
-                    }
-
-                    foreach (var statement in statements)
-                    {
-                        await using var cmd = new NpgsqlCommand(statement.Sql, connection, tx);
-                        cmd.Parameters.AddRange(statement.CloneParameters());
-                        await using var reader = await cmd.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
-                        var rows = reader.FieldCount > 0
-                            ? await ResultReader.ReadAsync(reader, maxRows, deadline.Token).ConfigureAwait(false)
-                            : QueryResult.Empty;
-                        // Drain so RecordsAffected is final even when RETURNING rows were truncated.
-                        while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
-                        {
-                        }
-
-                        await reader.CloseAsync().ConfigureAwait(false);
-                        results.Add(new WriteResult(Math.Max(0, reader.RecordsAffected), rows));
-                    }
-
-                    await tx.CommitAsync(deadline.Token).ConfigureAwait(false);
+                    return await WriteOnceAsync(lease.Connection, shard, statements, isolation, maxRows, timeoutMs, deadline.Token).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (attempt == 1 && IsStalePreparedPlan(ex))
+                {
+                    // Rolled back whole: nothing was written, so running it again is safe.
+                    lease.Connection.UnprepareAll();
                 }
             }
-
-            await using var lsnCmd = new NpgsqlCommand(CommitLsnSql, connection);
-            ulong lsn = (ulong)(long)(await lsnCmd.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false))!;
-            return new CommittedWrite(shard.Id, results, lsn);
         }
         catch (Exception ex) when (ex is not DataTierException || ((DataTierException)ex).Kind != DataTierErrorKind.PoolExhausted)
         {
             throw PostgresErrorMapper.Map(ex, shard.Id, deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested);
         }
     }
+
+    private async Task<CommittedWrite> WriteOnceAsync(NpgsqlConnection connection, ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        // Npgsql yields a result only for statements that return rows, so a batch of several statements could not
+        // tell whose rows are whose: one statement (the common write) goes with BEGIN, COMMIT and the LSN read in one
+        // round trip; a transaction of several sends each statement on its own, then COMMIT and the LSN together.
+        var results = new List<WriteResult>(statements.Count);
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            // READ WRITE explicitly: the data path's connections default to read-only.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql(isolation)));
+            if (timeoutMs != _dataSources.DataStatementTimeoutMs)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(StatementTimeoutSql(timeoutMs)));
+            }
+
+            if (statements.Count == 1)
+            {
+                var command = new NpgsqlBatchCommand(statements[0].Sql);
+                command.Parameters.AddRange(statements[0].CloneParameters());
+                batch.BatchCommands.Add(command);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                // After the COMMIT in the same pipeline: it runs once the commit is done, outside the transaction.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                // Two results when the statement returns rows (its rows, then the LSN), else one (the LSN).
+                var first = await ReadAllAsync(reader, Math.Max(1, maxRows), cancellationToken).ConfigureAwait(false);
+                QueryResult rows;
+                ulong lsn;
+                if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows = first;
+                    lsn = await ReadLsnAsync(reader, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    rows = QueryResult.Empty;
+                    lsn = (ulong)(long)first.Rows[0][0]!;
+                }
+
+                results.Add(new WriteResult(Math.Max(0, command.RecordsAffected), rows));
+                return new CommittedWrite(shard.Id, results, lsn);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var statement in statements)
+            {
+                await using var cmd = new NpgsqlCommand(statement.Sql, connection);
+                cmd.Parameters.AddRange(statement.CloneParameters());
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var rows = reader.FieldCount > 0 ? await ReadAllAsync(reader, maxRows, cancellationToken).ConfigureAwait(false) : QueryResult.Empty;
+                await reader.CloseAsync().ConfigureAwait(false);
+                results.Add(new WriteResult(Math.Max(0, reader.RecordsAffected), rows));
+            }
+
+            await using var commit = new NpgsqlBatch(connection);
+            commit.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            commit.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
+            await using (var reader = await commit.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new CommittedWrite(shard.Id, results, await ReadLsnAsync(reader, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch (PostgresException)
+        {
+            // The failed statement aborted the transaction block; end it before the connection goes back to the pool.
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Reads the rows up to the limit, then drains the rest so RecordsAffected is final even when RETURNING rows were truncated.
+    private static async Task<QueryResult> ReadAllAsync(NpgsqlDataReader reader, int maxRows, CancellationToken cancellationToken)
+    {
+        var rows = await ResultReader.ReadAsync(reader, maxRows, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        return rows;
+    }
+
+    private static async Task<ulong> ReadLsnAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (ulong)reader.GetInt64(0);
+    }
+
+    // A prepared statement whose result type changed under it (a column added or altered by a DBA): PostgreSQL
+    // refuses to run it until it is prepared again.
+    private static bool IsStalePreparedPlan(PostgresException ex) =>
+        ex.SqlState == PostgresErrorCodes.FeatureNotSupported && ex.Routine == "RevalidateCachedQuery";
+
+    private static string BeginSql(IsolationLevel isolation) => isolation switch
+    {
+        IsolationLevel.Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE",
+        IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE",
+        _ => "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE",
+    };
 
     private static string StatementTimeoutSql(int timeoutMs) =>
         "SET LOCAL statement_timeout = " + timeoutMs.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using DataTier.Core.Errors;
 using DataTier.Core.Sql;
@@ -12,6 +13,10 @@ namespace DataTier.Core.Execution;
 /// </summary>
 public sealed class StatementPreparer
 {
+    // Parsing (lexing, the guards, the fingerprint) depends on the text alone, so a repeated statement is parsed once.
+    // Bounded like the statement profiles: past the limit everything is forgotten and shapes are parsed again.
+    private const int MaxParsed = 10_000;
+    private readonly ConcurrentDictionary<string, ParsedSql> _parsed = new(StringComparer.Ordinal);
     private readonly DataApiOptions _options;
 
     /// <summary>Creates the preparer.</summary>
@@ -39,7 +44,17 @@ public sealed class StatementPreparer
 
         try
         {
-            var parsed = SqlParser.Parse(sql);
+            if (!_parsed.TryGetValue(sql, out var parsed))
+            {
+                parsed = SqlParser.Parse(sql);
+                if (_parsed.Count >= MaxParsed)
+                {
+                    _parsed.Clear();
+                }
+
+                _parsed[sql] = parsed;
+            }
+
             if (parsed.ParameterNames.Length > _options.MaxParameters)
             {
                 throw new DataTierException(DataTierErrorKind.BadRequest, "too-many-parameters", $"'{field}' uses {parsed.ParameterNames.Length} parameters; at most {_options.MaxParameters} are allowed.");

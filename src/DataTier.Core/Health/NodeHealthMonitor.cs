@@ -72,7 +72,7 @@ public sealed partial class NodeHealthMonitor : BackgroundService
         }
 
         // Connections pooled before the failure are likely dead; drop them so the next request opens fresh ones.
-        _dataSources.Get(node).Clear();
+        _dataSources.Clear(node);
     }
 
     /// <summary>Probes every node once, now.</summary>
@@ -94,7 +94,7 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             var previous = Get(nodes[i]);
             if (result.Reachable && !previous.Reachable && previous.LastError != "not probed yet")
             {
-                _dataSources.Get(nodes[i]).Clear();
+                _dataSources.Clear(nodes[i]);
                 Log.NodeBackUp(_logger, nodes[i].Id);
             }
             else if (!result.Reachable && previous.Reachable)

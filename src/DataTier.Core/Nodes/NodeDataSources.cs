@@ -6,34 +6,62 @@ using Npgsql;
 namespace DataTier.Core.Nodes;
 
 /// <summary>
-/// One pooled <see cref="NpgsqlDataSource"/> per node, created on first use. A node id whose connection string changes
-/// (a shard removed and added again under the same id, pointing elsewhere) gets a new pool; the old one is closed at
-/// shutdown, since requests may still hold its connections.
+/// Two pooled <see cref="NpgsqlDataSource"/>s per node, created on first use: the data path's (statements prepared
+/// automatically, no reset between uses, and the session defaults a request relies on set once per connection:
+/// <c>default_transaction_read_only</c> on and <c>statement_timeout</c> at the data API's default) and an
+/// administrative one (probes, inspection, index advice) with PostgreSQL's own defaults. A node id whose connection
+/// string changes (a shard removed and added again under the same id, pointing elsewhere) gets new pools; the old
+/// ones are closed at shutdown, since requests may still hold their connections. Both share one admission gate, so
+/// a node never has more than <see cref="NodePoolOptions.MaxPoolSize"/> connections in use.
 /// </summary>
 public sealed class NodeDataSources : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> _dataSources = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<NpgsqlDataSource> _retired = [];
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly NodePoolOptions _options;
+    private readonly int _dataStatementTimeoutMs;
 
     /// <summary>Creates the registry.</summary>
-    public NodeDataSources(IOptions<NodePoolOptions> options) => _options = options.Value;
+    public NodeDataSources(IOptions<NodePoolOptions> options, IOptions<Execution.DataApiOptions> dataApi)
+    {
+        _options = options.Value;
+        _dataStatementTimeoutMs = dataApi.Value.DefaultTimeoutMs;
+    }
+
+    /// <summary>
+    /// The statement_timeout every data-path connection has as its session default (the data API's default timeout):
+    /// a request with that timeout sets nothing per statement.
+    /// </summary>
+    public int DataStatementTimeoutMs => _dataStatementTimeoutMs;
 
     /// <summary>Pool settings in force.</summary>
     public NodePoolOptions Options => _options;
 
-    /// <summary>The data source of a node.</summary>
-    public NpgsqlDataSource Get(NodeDefinition node)
+    /// <summary>The administrative data source of a node (PostgreSQL's session defaults).</summary>
+    public NpgsqlDataSource Get(NodeDefinition node) => Get(_sources, node, dataPath: false);
+
+    /// <summary>The data path's data source of a node: read-only by default, statement_timeout preset, prepared statements kept.</summary>
+    public NpgsqlDataSource GetDataPath(NodeDefinition node) => Get(_dataSources, node, dataPath: true);
+
+    /// <summary>Closes the idle connections of both of a node's pools (after the node failed).</summary>
+    public void Clear(NodeDefinition node)
     {
-        if (_sources.TryGetValue(node.Id, out var entry) && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+        Get(node).Clear();
+        GetDataPath(node).Clear();
+    }
+
+    private NpgsqlDataSource Get(ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> sources, NodeDefinition node, bool dataPath)
+    {
+        if (sources.TryGetValue(node.Id, out var entry) && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
         {
             return entry.Source;
         }
 
-        lock (_sources)
+        lock (sources)
         {
-            if (_sources.TryGetValue(node.Id, out entry))
+            if (sources.TryGetValue(node.Id, out entry))
             {
                 if (string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
                 {
@@ -43,8 +71,8 @@ public sealed class NodeDataSources : IAsyncDisposable
                 _retired.Add(entry.Source);
             }
 
-            var source = Create(node, _options);
-            _sources[node.Id] = (node.ConnectionString, source);
+            var source = Create(node, _options, dataPath ? _dataStatementTimeoutMs : null);
+            sources[node.Id] = (node.ConnectionString, source);
             return source;
         }
     }
@@ -54,7 +82,12 @@ public sealed class NodeDataSources : IAsyncDisposable
     /// <see cref="NodePoolOptions.ConnectionWaitMs"/>: past it the request is refused with
     /// <see cref="Errors.DataTierErrorKind.PoolExhausted"/> instead of queueing without end.
     /// </summary>
-    public async ValueTask<NodeConnection> OpenAsync(NodeDefinition node, CancellationToken cancellationToken)
+    public ValueTask<NodeConnection> OpenAsync(NodeDefinition node, CancellationToken cancellationToken) => OpenAsync(node, dataPath: false, cancellationToken);
+
+    /// <summary>Opens a pooled connection of the data path (see <see cref="GetDataPath"/>), under the same admission gate.</summary>
+    public ValueTask<NodeConnection> OpenDataPathAsync(NodeDefinition node, CancellationToken cancellationToken) => OpenAsync(node, dataPath: true, cancellationToken);
+
+    private async ValueTask<NodeConnection> OpenAsync(NodeDefinition node, bool dataPath, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd(node.Id, static (_, max) => new SemaphoreSlim(max, max), _options.MaxPoolSize);
         if (!await gate.WaitAsync(_options.ConnectionWaitMs, cancellationToken).ConfigureAwait(false))
@@ -71,7 +104,7 @@ public sealed class NodeDataSources : IAsyncDisposable
 
         try
         {
-            var connection = Get(node).CreateConnection();
+            var connection = (dataPath ? GetDataPath(node) : Get(node)).CreateConnection();
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             return new NodeConnection(connection, gate);
         }
@@ -85,7 +118,7 @@ public sealed class NodeDataSources : IAsyncDisposable
     /// <summary>Connections in use per node (from the admission gates).</summary>
     public int InUse(string nodeId) => _gates.TryGetValue(nodeId, out var g) ? _options.MaxPoolSize - g.CurrentCount : 0;
 
-    private static NpgsqlDataSource Create(NodeDefinition node, NodePoolOptions options)
+    private static NpgsqlDataSource Create(NodeDefinition node, NodePoolOptions options, int? dataStatementTimeoutMs)
     {
         var builder = new NpgsqlConnectionStringBuilder(node.ConnectionString)
         {
@@ -97,18 +130,38 @@ public sealed class NodeDataSources : IAsyncDisposable
             Pooling = true,
             NoResetOnClose = false,
         };
+        if (dataStatementTimeoutMs is int timeout)
+        {
+            // The data path sets no session state (only SET LOCAL inside its own transactions) and ends every
+            // transaction it begins, so the reset between uses is pure cost; it would also drop prepared statements.
+            builder.NoResetOnClose = true;
+            builder.MaxAutoPrepare = 256;
+            builder.AutoPrepareMinUsages = 2;
+            // A read needs no BEGIN READ ONLY of its own, and a request at the default timeout no SET LOCAL: writes
+            // begin READ WRITE explicitly.
+            builder.Options = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"-c default_transaction_read_only=on -c statement_timeout={timeout}");
+            builder.ApplicationName = "datatier-data";
+        }
+
         var dsBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        dsBuilder.Name = node.Id;
+        dsBuilder.Name = dataStatementTimeoutMs is null ? node.Id : node.Id + "/data";
         return dsBuilder.Build();
     }
 
     /// <summary>Pool statistics of every node created so far.</summary>
-    public IEnumerable<(string NodeId, NpgsqlDataSource Source)> All => _sources.Select(kv => (kv.Key, kv.Value.Source));
+    public IEnumerable<(string NodeId, NpgsqlDataSource Source)> All =>
+        _sources.Select(kv => (kv.Key, kv.Value.Source)).Concat(_dataSources.Select(kv => (kv.Key + "/data", kv.Value.Source)));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         foreach (var (_, source) in _sources.Values)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var (_, source) in _dataSources.Values)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }
@@ -119,5 +172,6 @@ public sealed class NodeDataSources : IAsyncDisposable
         }
 
         _sources.Clear();
+        _dataSources.Clear();
     }
 }

@@ -145,10 +145,10 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
     private static async Task<List<(int Segment, long Rows)>> CountAsync(NpgsqlConnection conn, ShardedTable table, long[] thresholds, CancellationToken cancellationToken)
     {
         // The same position the router computes: PostgreSQL's hashtextextended of the key as text.
-        string position = $"hashtextextended({DataService.QuoteIdentifier(table.KeyColumn)}::text, 0)";
+        string position = $"hashtextextended({Sql.SqlQuoting.Identifier(table.KeyColumn)}::text, 0)";
         string sql = thresholds.Length == 0
-            ? $"select 0, count(*) from {DataService.QuoteIdentifier(table.Name)}"
-            : $"select width_bucket({position}, @t), count(*) from {DataService.QuoteIdentifier(table.Name)} group by 1";
+            ? $"select 0, count(*) from {Sql.SqlQuoting.Identifier(table.Name)}"
+            : $"select width_bucket({position}, @t), count(*) from {Sql.SqlQuoting.Identifier(table.Name)} group by 1";
         await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = CountTimeoutSeconds };
         if (thresholds.Length > 0)
         {
@@ -172,7 +172,7 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
     private static async Task<long> TableBytesAsync(NpgsqlConnection conn, ShardedTable table, CancellationToken cancellationToken)
     {
         await using var cmd = new NpgsqlCommand("select pg_table_size(@t::regclass)", conn) { CommandTimeout = 30 };
-        cmd.Parameters.AddWithValue("t", DataService.QuoteIdentifier(table.Name));
+        cmd.Parameters.AddWithValue("t", Sql.SqlQuoting.Identifier(table.Name));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DataTier.Core.Caching;
+using DataTier.Core.DataPath;
 using DataTier.Core.Consistency;
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
@@ -76,7 +77,7 @@ public static class CacheEndpoints
 
     private const string WarmupShape = "Send {\"top\": N} (the N statement shapes the digest has seen most often) or {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.";
 
-    private static async Task<IResult> WarmupAsync(HttpContext http, CachedReader reader, WarmupSamples samples, QueryDigest digest, StatementPreparer preparer, DataService data)
+    private static async Task<IResult> WarmupAsync(HttpContext http, DataGateway data, WarmupSamples samples, QueryDigest digest, StatementPreparer preparer)
     {
         CacheWarmupRequest? request;
         try
@@ -103,7 +104,7 @@ public static class CacheEndpoints
             var results = new List<CacheWarmupResult>(top);
             foreach (var (sample, calls) in samples.MostFrequent(digest, top))
             {
-                results.Add(await WarmAsync(reader, sample, calls, http.RequestAborted));
+                results.Add(await WarmAsync(data, sample, calls, http.RequestAborted));
             }
 
             return TypedResults.Ok(Response(results));
@@ -129,7 +130,7 @@ public static class CacheEndpoints
         var warmed = new List<CacheWarmupResult>(prepared.Count);
         foreach (var sample in prepared)
         {
-            warmed.Add(await WarmAsync(reader, sample, null, http.RequestAborted));
+            warmed.Add(await WarmAsync(data, sample, null, http.RequestAborted));
         }
 
         return TypedResults.Ok(Response(warmed));
@@ -142,17 +143,17 @@ public static class CacheEndpoints
 
     // One failing statement (a table dropped since it was sampled, a shard down) does not stop the others; it is
     // reported with its error. Cancellation by the caller still ends the whole warm-up.
-    private static async Task<CacheWarmupResult> WarmAsync(CachedReader reader, WarmupSample sample, long? calls, CancellationToken cancellationToken)
+    private static async Task<CacheWarmupResult> WarmAsync(DataGateway data, WarmupSample sample, long? calls, CancellationToken cancellationToken)
     {
         try
         {
             if (sample.ShardKey is { } shardKey)
             {
-                var answer = await reader.QueryAsync(shardKey, sample.Statement, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh, cancellationToken);
+                var answer = await data.ReadAsync(new ReadRequest(shardKey, sample.Statement, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh), cancellationToken);
                 return new CacheWarmupResult(answer.ShardId, sample.Statement.Fingerprint, answer.RowCount, calls);
             }
 
-            var scatter = await reader.ScatterAsync(sample.Statement, sample.OrderBy, sample.Limit, allowPartial: false, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh, cancellationToken);
+            var scatter = await data.ScatterAsync(new ScatterReadRequest(sample.Statement, sample.OrderBy, sample.Limit, AllowPartial: false, ConsistencyLevel.Eventual, null, sample.MaxRows, sample.TimeoutMs, CacheMode.Refresh), cancellationToken);
             return new CacheWarmupResult("*", sample.Statement.Fingerprint, scatter.RowCount, calls);
         }
         catch (DataTierException ex)

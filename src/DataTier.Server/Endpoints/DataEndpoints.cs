@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DataTier.Core.Caching;
 using DataTier.Core.Consistency;
+using DataTier.Core.DataPath;
 using DataTier.Core.Execution;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
@@ -24,36 +25,36 @@ public static class DataEndpoints
         v1.MapPost("/transaction", TransactionAsync).RequireAuthorization(Scopes.DataWrite);
     }
 
-    private static async Task QueryAsync(HttpContext http, CachedReader reader, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task QueryAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.QueryRequest);
         string shardKey = RequireShardKey(request.ShardKey);
         var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Read);
         var consistency = ParseConsistency(request.Consistency);
         var token = DecodeToken(tokens, request.Token);
-        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
         var mode = ParseCacheMode(request.Cache);
         long started = Stopwatch.GetTimestamp();
-        var answer = await reader.QueryAsync(shardKey, statement, consistency, token, limits.MaxRows, limits.TimeoutMs, mode, http.RequestAborted);
-        await WriteJsonAsync(http, w =>
+        var pending = data.ReadAsync(new ReadRequest(shardKey, statement, consistency, token, limits.MaxRows, limits.TimeoutMs, mode), http.RequestAborted);
+        // A hit decided in memory has completed already: no await, no state machine for the answer.
+        var answer = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+        var w = AnswerWriter.Start();
+        w.WriteStartObject();
+        w.WritePropertyName("rows");
+        w.WriteRawValue(answer.RowsJson, skipInputValidation: true);
+        w.WriteNumber("rowCount", answer.RowCount);
+        w.WriteBoolean("truncated", answer.Truncated);
+        w.WriteString("shard", answer.ShardId);
+        w.WriteString("servedBy", answer.ServedBy);
+        if (answer.NodeId is not null)
         {
-            w.WriteStartObject();
-            w.WritePropertyName("rows");
-            w.WriteRawValue(answer.RowsJson, skipInputValidation: true);
-            w.WriteNumber("rowCount", answer.RowCount);
-            w.WriteBoolean("truncated", answer.Truncated);
-            w.WriteString("shard", answer.ShardId);
-            w.WriteString("servedBy", answer.ServedBy);
-            if (answer.NodeId is not null)
-            {
-                w.WriteString("node", answer.NodeId);
-            }
+            w.WriteString("node", answer.NodeId);
+        }
 
-            WriteCacheInfo(w, answer.Cache);
-
-            w.WriteNumber("elapsedMs", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
-            w.WriteEndObject();
-        });
+        WriteCacheInfo(w, answer.Cache);
+        w.WriteNumber("elapsedMs", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3));
+        w.WriteEndObject();
+        await AnswerWriter.SendAsync(http, w);
     }
 
     private static void WriteCacheInfo(Utf8JsonWriter w, CacheHitInfo? cache)
@@ -74,36 +75,34 @@ public static class DataEndpoints
     private static CacheMode ParseCacheMode(string? value) => value?.ToLowerInvariant() switch
     {
         null or "auto" => CacheMode.Auto,
+        "fresh" => CacheMode.Fresh,
         "bypass" => CacheMode.Bypass,
         "refresh" => CacheMode.Refresh,
-        _ => throw ProblemException.InvalidRequest($"'cache' must be auto, bypass or refresh, not '{Truncate(value)}'."),
+        _ => throw ProblemException.InvalidRequest($"'cache' must be auto, fresh, bypass or refresh, not '{Truncate(value)}'."),
     };
 
-    private static async Task ExecuteAsync(HttpContext http, DataService data, WriteInvalidator invalidator, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task ExecuteAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.ExecuteRequest);
         string shardKey = RequireShardKey(request.ShardKey);
         var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Write);
         var previous = DecodeToken(tokens, request.Token);
-        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
-        var write = await data.ExecuteAsync(shardKey, statement, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
-        // Committed: invalidate before answering, so a read that follows this answer cannot see the old entry.
-        await invalidator.InvalidateAsync(write, [statement], CancellationToken.None);
-        string token = tokens.Encode(data.Record(previous, write));
-        var result = write.Results[0];
-        await WriteJsonAsync(http, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("rowsAffected", result.RowsAffected);
-            w.WritePropertyName("rows");
-            ResultJsonWriter.WriteRows(w, result.Rows);
-            w.WriteString("shard", write.ShardId);
-            w.WriteString("token", token);
-            w.WriteEndObject();
-        });
+        var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
+        var answer = await data.WriteAsync(new WriteRequest(shardKey, [statement], IsolationLevel.ReadCommitted, previous, limits.MaxRows, limits.TimeoutMs), http.RequestAborted);
+        string token = tokens.Encode(answer.Token);
+        var result = answer.Write.Results[0];
+        var w = AnswerWriter.Start();
+        w.WriteStartObject();
+        w.WriteNumber("rowsAffected", result.RowsAffected);
+        w.WritePropertyName("rows");
+        ResultJsonWriter.WriteRows(w, result.Rows);
+        w.WriteString("shard", answer.Write.ShardId);
+        w.WriteString("token", token);
+        w.WriteEndObject();
+        await AnswerWriter.SendAsync(http, w);
     }
 
-    private static async Task TransactionAsync(HttpContext http, DataService data, WriteInvalidator invalidator, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task TransactionAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.TransactionRequest);
         string shardKey = RequireShardKey(request.ShardKey);
@@ -130,11 +129,11 @@ public static class DataEndpoints
 
         var isolation = ParseIsolation(request.Isolation);
         var previous = DecodeToken(tokens, request.Token);
-        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
-        var write = await data.TransactionAsync(shardKey, bound, isolation, limits.MaxRows, limits.TimeoutMs, http.RequestAborted);
-        await invalidator.InvalidateAsync(write, bound, CancellationToken.None);
-        string token = tokens.Encode(data.Record(previous, write));
-        await WriteJsonAsync(http, w =>
+        var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
+        var answer = await data.WriteAsync(new WriteRequest(shardKey, bound, isolation, previous, limits.MaxRows, limits.TimeoutMs), http.RequestAborted);
+        var write = answer.Write;
+        string token = tokens.Encode(answer.Token);
+        var w = AnswerWriter.Start();
         {
             w.WriteStartObject();
             w.WritePropertyName("results");
@@ -152,16 +151,18 @@ public static class DataEndpoints
             w.WriteString("shard", write.ShardId);
             w.WriteString("token", token);
             w.WriteEndObject();
-        });
+        }
+
+        await AnswerWriter.SendAsync(http, w);
     }
 
-    private static async Task ScatterAsync(HttpContext http, CachedReader reader, DataService data, StatementPreparer preparer, SessionTokenCodec tokens)
+    private static async Task ScatterAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.ScatterRequest);
         var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Read);
         var consistency = ParseConsistency(request.Consistency);
         var token = DecodeToken(tokens, request.Token);
-        var limits = Limits(data.Options, request.MaxRows, request.TimeoutMs);
+        var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
         if (request.Limit is < 1)
         {
             throw ProblemException.InvalidRequest($"'limit' is {request.Limit}; it must be at least 1.");
@@ -180,8 +181,8 @@ public static class DataEndpoints
 
         int? limit = request.Limit is int l ? Math.Min(l, data.Options.MaxRows) : null;
         var mode = ParseCacheMode(request.Cache);
-        var outcome = await reader.ScatterAsync(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, mode, http.RequestAborted);
-        await WriteJsonAsync(http, w =>
+        var outcome = await data.ScatterAsync(new ScatterReadRequest(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, mode), http.RequestAborted);
+        var w = AnswerWriter.Start();
         {
             w.WriteStartObject();
             w.WritePropertyName("rows");
@@ -220,21 +221,47 @@ public static class DataEndpoints
 
             w.WriteEndArray();
             w.WriteEndObject();
-        });
+        }
+
+        await AnswerWriter.SendAsync(http, w);
     }
 
-    private static async Task<T> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type)
+    private static async ValueTask<T> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type)
         where T : class
     {
-        if (http.Request.ContentLength == 0)
+        long? length = http.Request.ContentLength;
+        if (length == 0)
         {
-            throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "The request body is empty; send a JSON object.");
+            throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "The body is empty; send a JSON object.");
         }
 
         T? value;
         try
         {
-            value = await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);
+            if (length is long known && known <= BufferedBodyBytes)
+            {
+                // The usual small body: wait for all of it, then parse in one synchronous pass over the pipe's buffers.
+                var body = http.Request.BodyReader;
+                var read = await body.ReadAtLeastAsync((int)known, http.RequestAborted);
+                var buffer = read.Buffer;
+                try
+                {
+                    if (buffer.Length < known)
+                    {
+                        throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", $"The body ended after {buffer.Length} of its {known} bytes.");
+                    }
+
+                    value = Deserialize(buffer.Slice(0, known), type);
+                }
+                finally
+                {
+                    body.AdvanceTo(buffer.End);
+                }
+            }
+            else
+            {
+                value = await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);
+            }
         }
         catch (JsonException ex)
         {
@@ -242,6 +269,14 @@ public static class DataEndpoints
         }
 
         return value ?? throw new ProblemException(400, ProblemTypes.InvalidJson, "Invalid JSON", "The body must be a JSON object, not null.");
+    }
+
+    private const int BufferedBodyBytes = 64 * 1024;
+
+    private static T? Deserialize<T>(System.Buffers.ReadOnlySequence<byte> body, JsonTypeInfo<T> type)
+    {
+        var reader = new Utf8JsonReader(body);
+        return JsonSerializer.Deserialize(ref reader, type);
     }
 
     private static string FirstLine(string message)
@@ -284,33 +319,5 @@ public static class DataEndpoints
     private static SessionToken? DecodeToken(SessionTokenCodec codec, string? token) =>
         string.IsNullOrEmpty(token) ? null : token.Length > 4096 ? throw new Core.Errors.DataTierException(Core.Errors.DataTierErrorKind.BadRequest, "invalid-token", "The session token is too long.") : codec.Decode(token);
 
-    private static (int MaxRows, int TimeoutMs) Limits(DataApiOptions options, int? maxRows, int? timeoutMs)
-    {
-        if (maxRows is < 1)
-        {
-            throw ProblemException.InvalidRequest($"'maxRows' is {maxRows}; it must be at least 1.");
-        }
-
-        if (timeoutMs is < 1)
-        {
-            throw ProblemException.InvalidRequest($"'timeoutMs' is {timeoutMs}; it must be at least 1.");
-        }
-
-        return (Math.Min(maxRows ?? options.DefaultMaxRows, options.MaxRows), Math.Min(timeoutMs ?? options.DefaultTimeoutMs, options.MaxTimeoutMs));
-    }
-
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
-
-    private static async Task WriteJsonAsync(HttpContext http, Action<Utf8JsonWriter> write)
-    {
-        http.Response.ContentType = "application/json";
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        http.Response.ContentLength = buffer.WrittenCount;
-        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
-    }
 }

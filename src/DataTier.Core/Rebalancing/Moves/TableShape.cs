@@ -4,10 +4,10 @@ namespace DataTier.Core.Rebalancing.Moves;
 public sealed record TableShape(ShardedTable Table, IReadOnlyList<string> Columns, IReadOnlyList<string> PrimaryKey)
 {
     /// <summary>The quoted table name.</summary>
-    public string Name => Execution.DataService.QuoteIdentifier(Table.Name);
+    public string Name => Sql.SqlQuoting.Identifier(Table.Name);
 
     /// <summary>The ring position of a row, as the router computes it for the key.</summary>
-    public string Position => $"hashtextextended({Execution.DataService.QuoteIdentifier(Table.KeyColumn)}::text, 0)";
+    public string Position => $"hashtextextended({Sql.SqlQuoting.Identifier(Table.KeyColumn)}::text, 0)";
 
     /// <summary>The column list.</summary>
     public string ColumnList => string.Join(", ", Columns);

@@ -1,0 +1,85 @@
+using DataTier.Core.Consistency;
+using DataTier.Core.Errors;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>
+/// Fans a read out to every shard (bounded concurrency) and merges the parts. With an order and a limit, each shard
+/// returns only its own first rows in that order and the merge is a k-way merge.
+/// </summary>
+public sealed class ScatterReader
+{
+    private readonly ITopologyProvider _topology;
+    private readonly ShardReader _reader;
+    private readonly DataApiOptions _options;
+
+    /// <summary>Creates the scatter reader.</summary>
+    public ScatterReader(ITopologyProvider topology, ShardReader reader, IOptions<DataApiOptions> options)
+    {
+        _topology = topology;
+        _reader = reader;
+        _options = options.Value;
+    }
+
+    /// <summary>The shards a scatter read goes to now (one topology snapshot).</summary>
+    public IReadOnlyList<ShardDefinition> Shards() => _topology.Current.Shards;
+
+    /// <summary>
+    /// Runs a read on the given shards; each shard's part is read at or after the LSN <paramref name="minLsnFor"/>
+    /// names for it (0: any node), and records its snapshot LSN when <paramref name="snapshotLsn"/> is set.
+    /// </summary>
+    public async Task<ScatterOutcome> ReadAsync(IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, Func<string, ulong> minLsnFor, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
+    {
+        int perShardLimit = Math.Min(limit ?? maxRows, maxRows);
+        var shardStatement = ScatterStatements.ForShard(statement, orderBy, limit, maxRows);
+        using var gate = new SemaphoreSlim(_options.ScatterConcurrency);
+        var tasks = shards.Select(async shard =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var statementHere = shard.VisibilityRing is { } ring ? shardStatement with { Prelude = ScatterStatements.VisibilityPrelude(ring, shard.Id) } : shardStatement;
+                return await _reader.ReadAsync(shard, statementHere, consistency, minLsnFor(shard.Id), perShardLimit, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (DataTierException) when (allowPartial)
+        {
+            // Collected per shard below.
+        }
+
+        var parts = new List<ReadOutcome>();
+        var failures = new List<ScatterShardFailure>();
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            if (tasks[i].IsCompletedSuccessfully)
+            {
+                parts.Add(tasks[i].Result);
+            }
+            else
+            {
+                var error = tasks[i].Exception?.InnerException;
+                if (error is not DataTierException dte || !allowPartial || dte.Kind == DataTierErrorKind.BadRequest || dte.Kind == DataTierErrorKind.SqlError)
+                {
+                    throw error ?? new OperationCanceledException();
+                }
+
+                failures.Add(new ScatterShardFailure(shards[i].Id, dte.Code, dte.Message));
+            }
+        }
+
+        var merged = ScatterMerge.Merge(parts, orderBy, perShardLimit);
+        var shardResults = parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id, p.Result.Lsn)).ToList();
+        return new ScatterOutcome(merged, shardResults, failures);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+using DataTier.Core.Sql;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>What each shard runs for a fan-out read.</summary>
+public static class ScatterStatements
+{
+    /// <summary>
+    /// The statement each shard runs: with <paramref name="orderBy"/> or a limit, the caller's statement wrapped so
+    /// each shard returns only its own first rows in the merge order.
+    /// </summary>
+    public static BoundStatement ForShard(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, int maxRows) =>
+        orderBy.Count > 0 || limit is not null ? Wrap(statement, orderBy, Math.Min(limit ?? maxRows, maxRows)) : statement;
+
+    /// <summary>
+    /// Makes the sharded tables' names resolve to their ownership views (<c>datatier_visible</c>) for one fan-out read,
+    /// for the ring it routes by: a shard in a move then counts only the rows it owns. Ring fingerprints and shard ids
+    /// hold no quote (ids are [a-z0-9_-], weights numbers), and are quoted anyway.
+    /// </summary>
+    public static IReadOnlyList<string> VisibilityPrelude(string ring, string shardId) =>
+        ["SET LOCAL search_path = datatier_visible, public", $"SET LOCAL datatier.ring = {SqlQuoting.Literal(ring)}", $"SET LOCAL datatier.shard = {SqlQuoting.Literal(shardId)}"];
+
+    private static BoundStatement Wrap(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int limit)
+    {
+        var sql = new StringBuilder("select * from (").Append(statement.Sql).Append("\n) as dt_scatter");
+        if (orderBy.Count > 0)
+        {
+            sql.Append(" order by ");
+            for (int i = 0; i < orderBy.Count; i++)
+            {
+                if (i > 0)
+                {
+                    sql.Append(", ");
+                }
+
+                sql.Append(SqlQuoting.Identifier(orderBy[i].Column)).Append(orderBy[i].Descending ? " desc" : " asc");
+            }
+        }
+
+        sql.Append(" limit ").Append(limit.ToString(CultureInfo.InvariantCulture));
+        return statement with { Sql = sql.ToString() };
+    }
+}

@@ -1,0 +1,110 @@
+using System.Data;
+using System.Diagnostics;
+using DataTier.Core.Diagnostics;
+using DataTier.Core.Errors;
+using DataTier.Core.Health;
+using DataTier.Core.Topology;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Core.Execution;
+
+/// <summary>
+/// Writes to the primary of the shard that owns a key, all or nothing, and waits out a rebalancing fence: a write to
+/// a fenced range is refused by the shard before anything is written, so it is sent again (to the same shard once
+/// the fence lifts, or to the new owner once the move switches the range), each time routed by the newest topology.
+/// </summary>
+public sealed class ShardWriter
+{
+    private readonly ITopologyProvider _topology;
+    private readonly ShardExecutor _executor;
+    private readonly NodeHealthMonitor _health;
+    private readonly DataApiOptions _options;
+    private readonly QueryDigest _digest;
+    private readonly DataTierMetrics _metrics;
+
+    /// <summary>Creates the writer.</summary>
+    public ShardWriter(ITopologyProvider topology, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, QueryDigest digest, DataTierMetrics metrics)
+    {
+        _topology = topology;
+        _executor = executor;
+        _health = health;
+        _options = options.Value;
+        _digest = digest;
+        _metrics = metrics;
+    }
+
+    /// <summary>Runs statements in one transaction on the key's shard primary.</summary>
+    public async Task<CommittedWrite> WriteAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long held = 0;
+        int pauseMs = 2;
+        while (true)
+        {
+            try
+            {
+                var write = await WriteShardAsync(_topology.Current.Route(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+                if (held != 0)
+                {
+                    _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
+                }
+
+                return write;
+            }
+            catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.RangeMoving)
+            {
+                held = held == 0 ? Stopwatch.GetTimestamp() : held;
+                if (Stopwatch.GetElapsedTime(held).TotalMilliseconds >= _options.FencedWriteWaitMs)
+                {
+                    _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
+                    throw;
+                }
+
+                _metrics.FencedWriteRetries.Inc();
+                await Task.Delay(pauseMs, cancellationToken).ConfigureAwait(false);
+                pauseMs = Math.Min(pauseMs * 2, 50);
+                try
+                {
+                    await _topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception refresh) when (refresh is Npgsql.NpgsqlException or TimeoutException or InvalidDataException or System.Text.Json.JsonException)
+                {
+                    // The catalog is out of reach: the poll and the next retry try again.
+                }
+            }
+        }
+    }
+
+    private async Task<CommittedWrite> WriteShardAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var write = await _executor.WriteAsync(shard, statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _metrics.QueryDuration.WithLabels(shard.Id, "primary", "write").Observe(elapsed / 1000);
+            // A transaction's time is shared evenly among its statements: the digest counts calls per shape.
+            for (int i = 0; i < statements.Count; i++)
+            {
+                _digest.Record(statements[i].FingerprintId, statements[i].Fingerprint, statements[i].Sql, shard.Id, DigestRole.Primary, elapsed / statements.Count, write.Results[i].RowsAffected, error: false);
+            }
+
+            return write;
+        }
+        catch (DataTierException ex)
+        {
+            _metrics.QueryErrors.WithLabels(shard.Id, DataTierMetrics.ErrorClass(ex)).Inc();
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            foreach (var statement in statements)
+            {
+                _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, DigestRole.Primary, elapsed / statements.Count, 0, error: true);
+            }
+
+            if (ex.Kind == DataTierErrorKind.ShardUnavailable)
+            {
+                _health.ReportConnectionFailure(shard.Primary, ex.InnerException ?? ex);
+            }
+
+            throw;
+        }
+    }
+}
