@@ -42,10 +42,17 @@ public sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authenti
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
+        return Task.FromResult(key.Authenticated ??= Authenticated(key));
+    }
+
+    // One result per key definition, shared by its requests: nothing in the pipeline changes a principal after
+    // authentication (no claims transformation is registered), and a configuration reload makes new definitions.
+    private static AuthenticateResult Authenticated(ApiKeyDefinition key)
+    {
         var claims = new List<Claim> { new(ClaimTypes.Name, key.Name) };
         claims.AddRange(key.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -6,22 +7,50 @@ namespace DataTier.Server.Auth;
 
 /// <summary>
 /// Looks a presented key up by hashing it and comparing against every stored hash in constant time, so neither
-/// the comparison nor the number of keys checked leaks how close a guess was.
+/// the comparison nor the number of keys checked leaks how close a guess was. A key that matched is remembered
+/// (bounded, per configuration), so the next request with it costs a dictionary lookup, not a SHA-256: the
+/// dictionary's string hash is randomized per process, so its timing tells a guesser nothing either. Keys that
+/// did not match are never remembered (a stream of wrong keys cannot grow it).
 /// </summary>
 public sealed class ApiKeyStore
 {
+    private const int MaxRemembered = 1024;
     private readonly IOptionsMonitor<ApiKeyOptions> _options;
     private volatile Entry[] _entries;
+    private volatile ConcurrentDictionary<string, ApiKeyDefinition> _matched = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store and follows configuration reloads.</summary>
     public ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
     {
         _options = options;
         _entries = Build(options.CurrentValue);
-        options.OnChange(o => _entries = Build(o));
+        options.OnChange(o =>
+        {
+            _entries = Build(o);
+            // A rotated-out key must stop working at once.
+            _matched = new ConcurrentDictionary<string, ApiKeyDefinition>(StringComparer.Ordinal);
+        });
     }
 
     /// <summary>The key definition matching a presented key, or null.</summary>
+    public ApiKeyDefinition? Find(string presented)
+    {
+        var matched = _matched;
+        if (matched.TryGetValue(presented, out var known))
+        {
+            return known;
+        }
+
+        var found = Find(presented.AsSpan());
+        if (found is not null && matched.Count < MaxRemembered)
+        {
+            matched.TryAdd(presented, found);
+        }
+
+        return found;
+    }
+
+    /// <summary>The key definition matching a presented key, or null, by hash (nothing remembered).</summary>
     public ApiKeyDefinition? Find(ReadOnlySpan<char> presented)
     {
         int max = Encoding.UTF8.GetMaxByteCount(presented.Length);

@@ -20,6 +20,10 @@ public static class DataTierHost
         // (library calls that block briefly, like Redis connects, are otherwise starved on 2 cores).
         ThreadPool.GetMinThreads(out int workers, out int io);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+        // /metrics exports the runtime's own instruments (GC, thread pool, JIT: the load report reads them); the
+        // ASP.NET Core, Kestrel and Npgsql meters would add a listener callback to every request and command, for
+        // series DataTier already counts itself (http_request_*, datatier_query_*).
+        Metrics.ConfigureMeterAdapter(static o => o.InstrumentFilterPredicate = static i => i.Meter.Name == "System.Runtime");
         var builder = WebApplication.CreateSlimBuilder(args);
         if (builder.Configuration["config"] is { Length: > 0 } file)
         {
@@ -96,9 +100,14 @@ public static class DataTierHost
                 await ProblemWriter.WriteAsync(http, 404, ProblemTypes.NotFound, "Not found", $"There is no endpoint at {http.Request.Path}.");
             }
         });
-        app.UseHttpMetrics();
+        app.UseMiddleware<Diagnostics.HttpMetricsMiddleware>();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        if (app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value.RequestsPerSecond > 0)
+        {
+            // Off (0): no limiter in the pipeline at all, not one that lets everything through.
+            app.UseRateLimiter();
+        }
+
         app.UseAuthorization();
 
         HealthEndpoints.Map(app);

@@ -13,6 +13,7 @@ public static class RateLimitingExtensions
     public static IServiceCollection AddDataTierRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         if (options.RequestsPerSecond < 0 || options.Burst < 0)
         {
             throw new Microsoft.Extensions.Options.OptionsValidationException(RateLimitOptions.SectionName, typeof(RateLimitOptions),
