@@ -22,6 +22,7 @@ internal static class Program
           run --manifest FILE --data DIR --load-dir DIR --cache-off-url URL --pgpool-port PORT --out DIR --stamp STAMP
               --server-pid PID --cache-off-pid PID --redis-pid PID --postgres-pids P,P,... --pgpool-pid PID
               [--duration 20] [--smoke] [--rows N] [--commit C] [--server-settings "a; b"] [--only NAME,NAME]
+              [--ceiling-url URL] [--server-dll DLL --server-config FILE]
               Warm up, run every scenario, write <out>/<stamp>.json, .md and <stamp>/*.svg.
               --smoke: exit 1 when any scenario had an error.
           report FILE.json [--out DIR]
@@ -103,6 +104,9 @@ internal static class Program
             Data = data,
             LoadDir = Path.GetFullPath(args.Required("--load-dir")),
             CacheOffUrl = args.Required("--cache-off-url"),
+            CeilingUrl = args.Option("--ceiling-url"),
+            ServerDll = args.Option("--server-dll"),
+            ServerConfig = args.Option("--server-config"),
             PgpoolPort = args.Int("--pgpool-port", 1, 65535) ?? throw new UsageException("--pgpool-port is required."),
             Processes = new ProcessGroups(
                 Pid(args, "--server-pid"),

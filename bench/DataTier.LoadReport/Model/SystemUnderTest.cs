@@ -12,6 +12,12 @@ internal enum SystemUnderTest
     /// <summary>pgbench straight to the shard's primary: the floor for a read that misses every cache.</summary>
     PostgresDirect,
 
+    /// <summary>The bare-Kestrel reference (bench/DataTier.HttpCeiling): this machine's HTTP ceiling for the request shape.</summary>
+    HttpCeiling,
+
+    /// <summary>A DataTier server started by the harness during the run, measured from its first second of readiness.</summary>
+    DataTierFresh,
+
     /// <summary>pgbench through Pgpool-II (load balancing and its query cache on) in front of the shard.</summary>
     Pgpool,
 }

@@ -33,4 +33,14 @@ internal static class BenchStatements
         select action, count(*) as n, count(distinct user_id) as users, sum(length(details::text)) as detail_bytes from activity_logs where user_id > :min group by action order by n desc;
 
         """;
+
+    /// <summary>
+    /// The write: the insert writes.lua sends through DataTier (same columns, a random user, a small jsonb), as one
+    /// script per comparison team of shard s1, straight to its primary.
+    /// </summary>
+    public static string Write(string team) => string.Create(CultureInfo.InvariantCulture, $$"""
+        \set u random(1, 1000000)
+        insert into activity_logs (team_id, user_id, action, details) values ('{{team}}', :u, 'bench.write', '{"pgbench": true}'::jsonb);
+
+        """);
 }

@@ -14,6 +14,7 @@ namespace DataTier.LoadReport.Preparation;
 /// <item><c>hot-teams-s1.txt</c>: "team weight" per line, Zipf weights over the comparison teams of shard s1;</item>
 /// <item><c>point-keys-s1.txt</c>: "team_id log_id" of every demo row of those teams;</item>
 /// <item><c>teams-all.txt</c>: the team ids of every shard (scatter reads, writes, session reads);</item>
+/// <item><c>teams-s1.txt</c>: the comparison teams of shard s1 (the writes compared with pgbench's);</item>
 /// <item><c>pgbench/*.sql</c>: one script per team (a literal key; pgbench has no string variables) weighted like
 /// the wrk sampler, and the aggregate.</item>
 /// </list>
@@ -55,14 +56,17 @@ internal static partial class DataPreparer
         await File.WriteAllLinesAsync(Path.Combine(dataDir, "hot-teams-s1.txt"), teams.Select((t, i) => $"{t} {weights[i].ToString(CultureInfo.InvariantCulture)}"), ct);
         await File.WriteAllLinesAsync(Path.Combine(dataDir, "point-keys-s1.txt"), keys, ct);
         await File.WriteAllLinesAsync(Path.Combine(dataDir, "teams-all.txt"), allTeams, ct);
+        await File.WriteAllLinesAsync(Path.Combine(dataDir, "teams-s1.txt"), teams, ct);
 
         var hot = new List<PgbenchScript>();
         var point = new List<PgbenchScript>();
+        var write = new List<PgbenchScript>();
         for (int i = 0; i < teams.Count; i++)
         {
             string n = (i + 1).ToString("000", CultureInfo.InvariantCulture);
             hot.Add(await WriteScriptAsync(Path.Combine(scriptDir, $"hot-read-{n}.sql"), BenchStatements.HotRead(teams[i]), weights[i], ct));
             point.Add(await WriteScriptAsync(Path.Combine(scriptDir, $"point-read-{n}.sql"), BenchStatements.PointRead(teams[i], logsPerTeam), 1, ct));
+            write.Add(await WriteScriptAsync(Path.Combine(scriptDir, $"write-{n}.sql"), BenchStatements.Write(teams[i]), 1, ct));
         }
 
         var aggregate = await WriteScriptAsync(Path.Combine(scriptDir, "aggregate.sql"), BenchStatements.Aggregate, 1, ct);
@@ -75,6 +79,7 @@ internal static partial class DataPreparer
             ZipfExponent = zipfExponent,
             HotRead = hot,
             PointRead = point,
+            Write = write,
             Aggregate = [aggregate],
         };
         prepared.Save();

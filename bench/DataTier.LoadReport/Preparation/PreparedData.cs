@@ -30,6 +30,9 @@ internal sealed record PreparedData
 
     public required IReadOnlyList<PgbenchScript> Aggregate { get; init; }
 
+    /// <summary>The insert of the write scenarios, one script per comparison team.</summary>
+    public IReadOnlyList<PgbenchScript> Write { get; init; } = [];
+
     public static PreparedData Load(string dataDir)
     {
         string path = Path.Combine(dataDir, FileName);

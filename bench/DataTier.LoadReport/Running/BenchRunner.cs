@@ -62,13 +62,24 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
 
     private async Task<ScenarioResult> RunScenarioAsync(ScenarioDefinition scenario, WrkRunner wrk, PgbenchRunner pgbench, HttpClient http, ProcSampler sampler, string mainUrl, CancellationToken ct)
     {
-        string? serverUrl = scenario.IsDataTier ? UrlOf(scenario.System, mainUrl) : null;
+        if (scenario.System == SystemUnderTest.HttpCeiling && options.CeilingUrl is null
+            || scenario.System == SystemUnderTest.DataTierFresh && (options.ServerDll is null || options.ServerConfig is null))
+        {
+            throw new InvalidOperationException($"{scenario.Name} needs {(scenario.System == SystemUnderTest.HttpCeiling ? "--ceiling-url" : "--server-dll and --server-config")}.");
+        }
+
+        await using var fresh = scenario.System == SystemUnderTest.DataTierFresh
+            ? await FreshServer.StartAsync(options.ServerDll!, options.ServerConfig!, http, ct).ConfigureAwait(false)
+            : null;
+        string? httpUrl = fresh?.BaseUrl ?? (scenario.IsHttp ? UrlOf(scenario.System, mainUrl) : null);
+        // Runtime counters come from DataTier's /metrics; the reference has none.
+        string? serverUrl = scenario.IsDataTier ? httpUrl : null;
         if (scenario.WarmUpSeconds > 0)
         {
             var warm = scenario with { Name = scenario.Name + "-warm-up", DurationSeconds = scenario.WarmUpSeconds };
             _ = warm.Tool == LoadTool.Pgbench
                 ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ModeOf(warm.System), ct).ConfigureAwait(false)
-                : await wrk.RunAsync(warm, serverUrl!, ct).ConfigureAwait(false);
+                : await wrk.RunAsync(warm, httpUrl!, ct).ConfigureAwait(false);
         }
 
         var cacheBefore = scenario.System == SystemUnderTest.DataTier
@@ -94,7 +105,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             outcome = scenario.Tool switch
             {
                 LoadTool.Pgbench => await pgbench.RunAsync(scenario, EndpointOf(scenario.System), ModeOf(scenario.System), ct).ConfigureAwait(false),
-                _ => await wrk.RunAsync(scenario with { Windows = options.Smoke || !scenario.IsDataTier ? 1 : ComparisonWindows }, serverUrl!, ct).ConfigureAwait(false),
+                _ => await wrk.RunAsync(scenario with { Windows = WindowsOf(scenario) }, httpUrl!, ct).ConfigureAwait(false),
             };
         }
         finally
@@ -135,10 +146,10 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             Latency = LatencySummary.From(outcome.Latency, outcome.MeanLatencyUs),
             Percentiles = outcome.Latency.Entries.Select(e => new[] { e.Percentile, Math.Round(e.ValueUs / 1000, 3) }).ToList(),
             Cpu = sampler.Cpu(start, end),
-            Memory = scenario.IsDataTier ? sampler.Memory(scenario.System == SystemUnderTest.DataTierCacheOff, start, end) : null,
+            Memory = scenario.IsDataTier && scenario.System != SystemUnderTest.DataTierFresh ? sampler.Memory(scenario.System == SystemUnderTest.DataTierCacheOff, start, end) : null,
             Cache = CacheCounters.Between(cacheBefore, cacheAfter) ?? PgpoolCacheCounters.Between(pgpoolBefore, pgpoolAfter),
             Runtime = RuntimeSnapshot.Between(runtimeBefore, midSnapshot, runtimeAfter),
-            Gated = scenario.IsDataTier,
+            Gated = scenario.IsDataTier && scenario.System != SystemUnderTest.DataTierFresh,
             Notes = outcome.Notes,
             Windows = outcome.Windows,
         };
@@ -147,7 +158,17 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
     /// <summary>Windows per DataTier scenario in a full run: 4 and 4 samples let a one-sided test reach p = 0.014.</summary>
     public const int ComparisonWindows = 4;
 
-    private string UrlOf(SystemUnderTest system, string mainUrl) => system == SystemUnderTest.DataTierCacheOff ? options.CacheOffUrl : mainUrl;
+    // A fresh instance is measured second by second from its readiness; compared scenarios in 4 windows.
+    private int WindowsOf(ScenarioDefinition scenario) =>
+        scenario.System == SystemUnderTest.DataTierFresh ? Math.Max(1, scenario.DurationSeconds)
+        : options.Smoke || !scenario.IsDataTier ? 1 : ComparisonWindows;
+
+    private string UrlOf(SystemUnderTest system, string mainUrl) => system switch
+    {
+        SystemUnderTest.DataTierCacheOff => options.CacheOffUrl,
+        SystemUnderTest.HttpCeiling => options.CeilingUrl!,
+        _ => mainUrl,
+    };
 
     private Cluster.PgEndpoint EndpointOf(SystemUnderTest system)
     {

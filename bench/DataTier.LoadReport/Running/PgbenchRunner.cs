@@ -21,6 +21,7 @@ internal sealed partial class PgbenchRunner(PreparedData data, string logDir)
             "hot-read" => data.HotRead,
             "point-read" => data.PointRead,
             "aggregate" => data.Aggregate,
+            "write" => data.Write,
             _ => throw new InvalidOperationException($"No pgbench scripts named '{scenario.Script}'."),
         };
         Directory.CreateDirectory(logDir);

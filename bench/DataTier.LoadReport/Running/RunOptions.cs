@@ -17,6 +17,14 @@ internal sealed record RunOptions
 
     public required int PgpoolPort { get; init; }
 
+    /// <summary>The bare-Kestrel reference (bench/DataTier.HttpCeiling); null: not measured.</summary>
+    public string? CeilingUrl { get; init; }
+
+    /// <summary>The server dll and configuration the fresh-start scenario starts an instance from; null: not measured.</summary>
+    public string? ServerDll { get; init; }
+
+    public string? ServerConfig { get; init; }
+
     public required ProcessGroups Processes { get; init; }
 
     public required int DurationSeconds { get; init; }

@@ -76,6 +76,11 @@ internal sealed class WrkRunner(string loadDir, string dataDir, string apiKey, b
             env["DT_CACHE"] = scenario.Cache;
         }
 
+        if (scenario.Teams is not null)
+        {
+            env["DT_TEAMS"] = scenario.Teams;
+        }
+
         var result = await ToolProcess.RunAsync("wrk", args, env, TimeSpan.FromSeconds(duration + 60), ct).ConfigureAwait(false);
         var summary = result.TimedOut ? null : WrkSummary.Find(result.Stdout);
         return summary ?? throw new InvalidOperationException(

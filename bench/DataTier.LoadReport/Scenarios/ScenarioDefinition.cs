@@ -43,5 +43,11 @@ internal sealed record ScenarioDefinition
     /// <summary>An unmeasured run of the same load first, so that a cache scenario starts with its entries filled.</summary>
     public int WarmUpSeconds { get; init; }
 
-    public bool IsDataTier => System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff;
+    /// <summary>The key file writes.lua draws teams from (DT_TEAMS); null: the script's default.</summary>
+    public string? Teams { get; init; }
+
+    public bool IsDataTier => System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff or SystemUnderTest.DataTierFresh;
+
+    /// <summary>Answered over HTTP (wrk), by DataTier or the reference.</summary>
+    public bool IsHttp => IsDataTier || System == SystemUnderTest.HttpCeiling;
 }

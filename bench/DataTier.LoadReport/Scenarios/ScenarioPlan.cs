@@ -25,6 +25,13 @@ internal static class ScenarioPlan
             Pgbench("hot-read-pgbench-c64", "hot-read", "Same reads, pgbench straight to the primary", SystemUnderTest.PostgresDirect, "hot-read", CompareConnections, duration),
             Pgbench("hot-read-pgpool-c64", "hot-read", "Same reads, pgbench through Pgpool-II (query cache on)", SystemUnderTest.Pgpool, "hot-read", CompareConnections, duration),
             Wrk("hot-read-cache-off-c64", "hot-read", "Same reads, DataTier with its cache off", SystemUnderTest.DataTierCacheOff, "hot_read.lua", CompareConnections, threads, duration, "auto"),
+
+            // The HTTP ceiling: the same request body to a bare Kestrel endpoint, and DataTier's pipeline alone.
+            Wrk("ceiling-c64", "http-ceiling", "Bare Kestrel: the same body parsed, a fixed answer (bench/DataTier.HttpCeiling)", SystemUnderTest.HttpCeiling, "hot_read.lua", CompareConnections, threads, duration, "auto"),
+            Wrk("health-live-c64", "http-ceiling", "DataTier's /health/live: its whole middleware pipeline, no work", SystemUnderTest.DataTier, "live.lua", CompareConnections, threads, duration, null),
+
+            // A new instance under the hot-read load from the moment it is ready, second by second.
+            Wrk("fresh-start-c64", "fresh-start", "Cache-hit reads on a freshly started instance, from /health/ready on (1 s windows)", SystemUnderTest.DataTierFresh, "hot_read.lua", CompareConnections, threads, smoke ? duration : Math.Max(30, duration + 10), "auto"),
         };
 
         // The ramp: 10 -> 50 -> 100 -> 1,000 connections (64 is the headline above), the peak held, and a spike.
@@ -70,7 +77,9 @@ internal static class ScenarioPlan
 
             // Fan-out reads, then the mixes that write.
             Wrk("scatter-c64", "scatter", "Scatter reads (5 teams, orderBy + limit 10) over every shard", SystemUnderTest.DataTier, "scatter.lua", CompareConnections, threads, duration, null),
-            Wrk("writes-c64", "writes", "Writes (one insert each, with cache invalidation)", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null),
+            Wrk("writes-c64", "writes", "Writes (one insert each, with cache invalidation), teams of every shard", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null),
+            Wrk("writes-s1-c64", "writes", "Writes, the comparison teams of s1 only (one primary, as pgbench)", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null) with { Teams = "teams-s1.txt" },
+            Pgbench("writes-pgbench-c64", "writes", "Same insert, pgbench straight to s1's primary", SystemUnderTest.PostgresDirect, "write", CompareConnections, duration),
             Wrk("session-c32", "session", "Session reads after writes (insert, then a session read with its token)", SystemUnderTest.DataTier, "session.lua", 32, 32, duration, null),
         ]);
         return list;
