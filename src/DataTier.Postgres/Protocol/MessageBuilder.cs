@@ -68,8 +68,10 @@ internal ref struct MessageBuilder
         {
             if (_span.Length == _buffered)
             {
+                // No size hint: take whatever the output has (a pipe's next pooled segment) rather than making it
+                // allocate one buffer as large as the value.
                 Flush();
-                _span = _output.GetSpan(Math.Min(bytes.Length, 64 * 1024));
+                _span = _output.GetSpan();
             }
 
             int count = Math.Min(bytes.Length, _span.Length - _buffered);
