@@ -22,6 +22,7 @@ public sealed class ScramClientExchange
 
     private readonly string _password;
     private readonly string _clientNonce;
+    private readonly string _userName;
     private byte[] _clientFirstBare = [];
     private byte[] _expectedServerSignature = [];
     private int _step;
@@ -32,13 +33,17 @@ public sealed class ScramClientExchange
     {
     }
 
-    /// <summary>For tests: a fixed client nonce.</summary>
-    internal ScramClientExchange(string password, string clientNonce)
+    /// <summary>For tests: a fixed client nonce, and a user name (PostgreSQL ignores it; RFC test vectors include one).</summary>
+    internal ScramClientExchange(string password, string clientNonce, string userName = "")
     {
         ArgumentNullException.ThrowIfNull(password);
         ArgumentException.ThrowIfNullOrEmpty(clientNonce);
+        ArgumentNullException.ThrowIfNull(userName);
         _password = password;
         _clientNonce = clientNonce;
+
+        // RFC 5802's saslname escaping: '=' and ',' would otherwise end the attribute.
+        _userName = userName.Replace("=", "=3D", StringComparison.Ordinal).Replace(",", "=2C", StringComparison.Ordinal);
     }
 
     /// <summary>True once the server's signature was verified.</summary>
@@ -48,7 +53,7 @@ public sealed class ScramClientExchange
     public ReadOnlyMemory<byte> CreateClientFirstMessage()
     {
         ExpectStep(0, "client-first-message");
-        _clientFirstBare = Encoding.ASCII.GetBytes("n=,r=" + _clientNonce);
+        _clientFirstBare = Encoding.UTF8.GetBytes($"n={_userName},r={_clientNonce}");
         _step = 1;
         return (byte[])[.. "n,,"u8, .. _clientFirstBare];
     }
