@@ -9,7 +9,10 @@ namespace DataTier.Postgres.Protocol;
 /// </remarks>
 public sealed class BackendMessageReader
 {
-    /// <summary>The default maximum: PostgreSQL's own 1 GB limit on a value, plus room for the row around it.</summary>
+    /// <summary>
+    /// The default maximum: no limit below the Int32 length itself. A backend is trusted, and one DataRow may carry
+    /// a value of up to PostgreSQL's 1 GB limit.
+    /// </summary>
     public const int DefaultMaxMessageLength = int.MaxValue;
 
     /// <summary>A reader with no limit below the protocol's own.</summary>
