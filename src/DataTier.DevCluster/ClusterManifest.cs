@@ -19,6 +19,20 @@ public sealed record ClusterManifest
     /// <summary>Base URL of the DataTier server, or null when no server was started.</summary>
     public string? BaseUrl { get; init; }
 
+    /// <summary>
+    /// The PostgreSQL wire front end as a libpq URL for the <c>app</c> key
+    /// (<c>postgresql://app:KEY@127.0.0.1:PORT/datatier</c>), or null when no server was started.
+    /// </summary>
+    public string? PostgresUrl => PostgresPort > 0 ? PostgresUrlFor("app", Keys.App) : null;
+
+    /// <summary>The wire front end's port, 0 when no server was started.</summary>
+    [JsonIgnore]
+    public int PostgresPort { get; init; }
+
+    /// <summary>A libpq URL that logs in on the wire front end with the key called <paramref name="keyName"/>.</summary>
+    public string PostgresUrlFor(string keyName, string key) =>
+        $"postgresql://{Uri.EscapeDataString(keyName)}:{Uri.EscapeDataString(key)}@127.0.0.1:{PostgresPort}/datatier";
+
     /// <summary>The API keys (the server stores only their SHA-256).</summary>
     public required ApiKeySet Keys { get; init; }
 

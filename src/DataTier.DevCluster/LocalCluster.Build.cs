@@ -215,14 +215,16 @@ public static partial class LocalCluster
 
     private static async Task StartServerAsync(ClusterState state, string serverDll, TimeSpan readyTimeout, ProgressLog log, CancellationToken ct)
     {
-        int port = state.Server is { Port: > 0 } previous && !await PortProbe.IsAnsweringAsync(previous.Port, ct).ConfigureAwait(false)
-            ? previous.Port
-            : PortAllocator.Allocate(1)[0];
+        bool reuse = state.Server is { Port: > 0, WirePort: > 0 } previous
+            && !await PortProbe.IsAnsweringAsync(previous.Port, ct).ConfigureAwait(false)
+            && !await PortProbe.IsAnsweringAsync(previous.WirePort, ct).ConfigureAwait(false);
+        IReadOnlyList<int> ports = reuse ? [state.Server!.Port, state.Server.WirePort] : PortAllocator.Allocate(2);
         string configPath = Path.Combine(state.BaseDir, ServerConfigFileName);
-        WriteServerConfig(state.ToManifest(), configPath);
         state.ServerConfigPath = configPath;
-        state.Server = ServerProcess.Describe(serverDll, configPath, port, Path.Combine(state.BaseDir, LogsDirName, "server.log"));
-        log.Write($"Starting the DataTier server on http://127.0.0.1:{port} (log: {state.Server.LogFile}).");
+        state.Server = ServerProcess.Describe(serverDll, configPath, ports[0], Path.Combine(state.BaseDir, LogsDirName, "server.log"));
+        state.Server.WirePort = ports[1];
+        WriteServerConfig(state.ToManifest(), configPath);
+        log.Write($"Starting the DataTier server on http://127.0.0.1:{ports[0]}, PostgreSQL protocol on 127.0.0.1:{ports[1]} (log: {state.Server.LogFile}).");
         try
         {
             await ServerProcess.StartAsync(state.Server, readyTimeout, ct).ConfigureAwait(false);

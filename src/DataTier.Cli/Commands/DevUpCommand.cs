@@ -51,6 +51,11 @@ internal static class DevUpCommand
         text.WriteLine();
         text.WriteLine($"DataTier dev cluster is up in {manifest.BaseDir}");
         text.WriteLine($"  Base URL    {manifest.BaseUrl ?? "(no server: started with --no-server)"}");
+        if (manifest.PostgresUrl is not null)
+        {
+            text.WriteLine($"  PostgreSQL  {manifest.PostgresUrl}");
+        }
+
         text.WriteLine($"  Admin key   {manifest.Keys.Admin}");
         text.WriteLine($"  App key     {manifest.Keys.App}");
         text.WriteLine($"  Reader key  {manifest.Keys.Reader}");
@@ -70,6 +75,11 @@ internal static class DevUpCommand
         {
             text.WriteLine("Try:");
             text.WriteLine($"  curl -H \"Authorization: Bearer {manifest.Keys.Admin}\" {manifest.BaseUrl}/admin/topology");
+            if (manifest.PostgresUrl is not null)
+            {
+                text.WriteLine($"  psql \"{manifest.PostgresUrl}\" -c \"select count(*) from tasks where team_id = 'team-42'\"");
+            }
+
             text.WriteLine();
         }
 

@@ -50,6 +50,11 @@ internal static class ServerConfiguration
             },
         };
         dataTier["Tokens"] = new JsonObject { ["SigningKey"] = manifest.TokenSigningKey };
+        if (manifest.PostgresPort > 0)
+        {
+            dataTier["Postgres"] = new JsonObject { ["Port"] = manifest.PostgresPort };
+        }
+
         return new JsonObject { ["DataTier"] = dataTier };
     }
 
@@ -77,6 +82,8 @@ internal static class ServerConfiguration
     {
         ["Name"] = name,
         ["Sha256"] = Secrets.Sha256Hex(key),
+        // Lets the key log in on the PostgreSQL wire front end; the dev cluster knows the plaintext keys, a real deployment computes it once.
+        ["ScramSha256"] = DataTier.Postgres.Authentication.ScramVerifier.Create(key).ToPostgresFormat(),
         ["Scopes"] = new JsonArray(scopes.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
     };
 

@@ -82,6 +82,7 @@ internal sealed class ClusterState
         return new ClusterManifest
         {
             BaseUrl = Server is null ? null : $"http://127.0.0.1:{Server.Port}",
+            PostgresPort = Server?.WirePort ?? 0,
             Keys = Keys,
             Shards = shards,
             Catalog = AppConnectionString(catalog),

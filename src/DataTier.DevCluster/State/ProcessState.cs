@@ -5,6 +5,9 @@ internal sealed class ProcessState
 {
     public int Port { get; set; }
 
+    /// <summary>The DataTier server's PostgreSQL wire port (DataTier:Postgres:Port), 0 for other processes.</summary>
+    public int WirePort { get; set; }
+
     public string Executable { get; set; } = "";
 
     public List<string> Arguments { get; set; } = [];

@@ -46,6 +46,9 @@ public static class SqlState
     /// <summary>42501 insufficient_privilege.</summary>
     public const string InsufficientPrivilege = "42501";
 
+    /// <summary>42704 undefined_object: e.g. an unknown configuration parameter.</summary>
+    public const string UndefinedObject = "42704";
+
     /// <summary>42601 syntax_error.</summary>
     public const string SyntaxError = "42601";
 

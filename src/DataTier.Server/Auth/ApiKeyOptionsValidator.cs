@@ -29,6 +29,11 @@ public sealed class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
                 errors.Add($"{at}:Sha256 of key '{key.Name}' must be 64 hex characters (the SHA-256 of the key, e.g. `printf %s KEY | sha256sum`).");
             }
 
+            if (key.ScramSha256 is { Length: > 0 } verifier && !Postgres.Authentication.ScramVerifier.TryParsePostgresFormat(verifier, out _))
+            {
+                errors.Add($"{at}:ScramSha256 of key '{key.Name}' is not a SCRAM-SHA-256 verifier; it must read SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (base64 parts), as PostgreSQL stores it.");
+            }
+
             foreach (var scope in key.Scopes.Where(s => !Scopes.All.Contains(s)))
             {
                 errors.Add($"{at}:Scopes has '{scope}'; allowed scopes are {string.Join(", ", Scopes.All)}.");

@@ -63,6 +63,9 @@ public static class DataTierHost
         services.AddOptionsWithValidateOnStart<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName));
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<Postgres.Authentication.IPostgresUserStore, ApiKeyPostgresUsers>();
+        // The PostgreSQL wire front end: a second listener in this process when DataTier:Postgres:Port is set.
+        Postgres.Hosting.PostgresServiceCollectionExtensions.AddDataTierPostgres(services, configuration);
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -1,0 +1,20 @@
+using Prometheus;
+
+namespace DataTier.Postgres.Diagnostics;
+
+/// <summary>
+/// Metrics of the wire front end. Labels are bounded: statement kinds and routes are small enums, SQLSTATEs are the
+/// codes PostgreSQL defines; never SQL text, keys or parameters.
+/// </summary>
+internal sealed class WireMetrics
+{
+    public Gauge Connections { get; } = Metrics.CreateGauge("datatier_wire_connections", "Client connections open on the PostgreSQL wire front end.");
+
+    public Counter ConnectionsTotal { get; } = Metrics.CreateCounter("datatier_wire_connections_total", "Client connections accepted by the wire front end, by outcome.", "outcome");
+
+    public Counter Statements { get; } = Metrics.CreateCounter("datatier_wire_statements_total", "Statements (simple Query or extended Execute batches) relayed on the wire, by kind and route.", "kind", "route");
+
+    public Counter Errors { get; } = Metrics.CreateCounter("datatier_wire_errors_total", "ErrorResponses sent to wire clients, by SQLSTATE and source (datatier or backend).", "sqlstate", "source");
+
+    public Gauge BackendsOpen { get; } = Metrics.CreateGauge("datatier_wire_backend_connections", "Raw backend connections held by the wire front end's pools, per node.", "node");
+}

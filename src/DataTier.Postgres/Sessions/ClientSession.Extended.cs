@@ -1,0 +1,367 @@
+using DataTier.Postgres.Protocol;
+using DataTier.Postgres.Routing;
+
+namespace DataTier.Postgres.Sessions;
+
+/// <content>
+/// The extended query protocol. Messages are collected until Sync (or Flush), then routed as one batch: the batch's
+/// Binds decide the shard (their parameters carry the keys), a backend is leased (or the pinned one used), and the
+/// messages are sent with prepared statements renamed to their internal names and prepared on that backend first
+/// when it has not seen them.
+/// </content>
+internal sealed partial class ClientSession
+{
+    private readonly Dictionary<string, ClientStatement> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClientStatement> _portals = new(StringComparer.Ordinal);
+    private readonly List<BatchItem> _batch = [];
+    private bool _skipUntilSync;
+
+    private sealed record BatchItem(FrontendMessageType Type, ClientStatement? Statement, object? Message);
+
+    private async Task HandleExtendedAsync(FrontendMessage message, CancellationToken cancellationToken)
+    {
+        if (_skipUntilSync)
+        {
+            return;
+        }
+
+        switch (message.Type)
+        {
+            case FrontendMessageType.Parse:
+                var parse = FrontendMessageDecoder.DecodeParse(message);
+                await AddParseAsync(parse, cancellationToken).ConfigureAwait(false);
+                break;
+            case FrontendMessageType.Bind:
+                var bind = FrontendMessageDecoder.DecodeBind(message);
+                var bound = FindStatement(bind.StatementName);
+                _portals[bind.PortalName] = bound;
+                _batch.Add(new BatchItem(message.Type, bound, bind));
+                break;
+            case FrontendMessageType.Describe:
+                var describe = FrontendMessageDecoder.DecodeDescribe(message);
+                var described = describe.Target == StatementOrPortal.Statement ? FindStatement(describe.Name) : _portals.GetValueOrDefault(describe.Name);
+                _batch.Add(new BatchItem(message.Type, described, describe));
+                break;
+            case FrontendMessageType.Execute:
+                var execute = FrontendMessageDecoder.DecodeExecute(message);
+                _batch.Add(new BatchItem(message.Type, _portals.GetValueOrDefault(execute.PortalName), execute));
+                break;
+            case FrontendMessageType.Close:
+                var close = FrontendMessageDecoder.DecodeClose(message);
+                if (close.Target == StatementOrPortal.Statement)
+                {
+                    // Answered locally: the backends keep the statement under its internal name for other clients.
+                    _statements.Remove(close.Name);
+                }
+                else
+                {
+                    _portals.Remove(close.Name);
+                }
+
+                _batch.Add(new BatchItem(message.Type, null, close));
+                break;
+        }
+    }
+
+    private async Task AddParseAsync(ParseMessage parse, CancellationToken cancellationToken)
+    {
+        if (parse.StatementName.Length > 0 && _statements.ContainsKey(parse.StatementName))
+        {
+            throw new WireException(SqlState.DuplicatePreparedStatement, $"prepared statement \"{parse.StatementName}\" already exists");
+        }
+
+        if (_statements.Count >= _services.Options.MaxPreparedStatementsPerClient && !_statements.ContainsKey(parse.StatementName))
+        {
+            throw new WireException(
+                SqlState.ProgramLimitExceeded,
+                $"This connection holds {_statements.Count} prepared statements, the most DataTier keeps per client.",
+                $"Close statements you no longer need, or raise DataTier:Postgres:MaxPreparedStatementsPerClient (currently {_services.Options.MaxPreparedStatementsPerClient}).");
+        }
+
+        var analysis = await AnalyzeAsync(parse.Query, cancellationToken).ConfigureAwait(false);
+        if (analysis.Statements.Length > 1)
+        {
+            throw new WireException(SqlState.SyntaxError, "cannot insert multiple commands into a prepared statement");
+        }
+
+        if (analysis.Statements is [var single] && !IsDataTierSetting(single.Analysis))
+        {
+            StatementGuard.Check(single.Analysis, _user);
+        }
+
+        var statement = new ClientStatement(parse.StatementName, parse.Query, parse.ParameterTypeOids, analysis);
+        _statements[parse.StatementName] = statement;
+        _batch.Add(new BatchItem(FrontendMessageType.Parse, statement, parse));
+    }
+
+    private ClientStatement FindStatement(string name) =>
+        _statements.GetValueOrDefault(name)
+        ?? throw new WireException(SqlState.InvalidSqlStatementName, name.Length == 0 ? "unnamed prepared statement does not exist" : $"prepared statement \"{name}\" does not exist");
+
+    private static bool IsLocalSetting(ClientStatement? statement) => statement?.Statement is { } s && IsDataTierSetting(s.Analysis);
+
+    private Task HandleFlushAsync(CancellationToken cancellationToken) =>
+        _skipUntilSync ? _output.FlushAsync(cancellationToken).AsTask() : RunBatchAsync(sync: false, cancellationToken);
+
+    private async Task HandleSyncAsync(CancellationToken cancellationToken)
+    {
+        if (_skipUntilSync)
+        {
+            _skipUntilSync = false;
+            _batch.Clear();
+        }
+
+        await RunBatchAsync(sync: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An error DataTier raised inside a batch: reported once, then every message until Sync is skipped.</summary>
+    private async Task FailBatchAsync(PostgresErrorFields fields, bool atSync, CancellationToken cancellationToken)
+    {
+        // Answers owed for the batch's earlier messages go first, as PostgreSQL sends them before the error.
+        await RunBatchAsync(sync: false, cancellationToken, flushClient: false).ConfigureAwait(false);
+        BackendMessageWriter.WriteErrorResponse(_output, fields);
+        _batch.Clear();
+        if (atSync)
+        {
+            await RunBatchAsync(sync: true, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _skipUntilSync = true;
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunBatchAsync(bool sync, CancellationToken cancellationToken, bool flushClient = true)
+    {
+        var items = _batch.ToArray();
+        _batch.Clear();
+        if (_locallyFailed && items.Any(NeedsBackend))
+        {
+            throw new WireException(SqlState.InFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");
+        }
+
+        var plan = new Plan();
+        bool needsBackend = _backend is not null;
+        var topology = _services.Topology.Current;
+        foreach (var item in items)
+        {
+            if (item.Type == FrontendMessageType.Bind && item.Statement?.Statement is { } statement)
+            {
+                if (IsDataTierSetting(statement.Analysis))
+                {
+                    continue;
+                }
+
+                plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, (BindMessage)item.Message!, item.Statement.ParameterTypes.AsSpan()), statement.Analysis);
+            }
+
+            needsBackend |= NeedsBackend(item);
+        }
+
+        if (!needsBackend)
+        {
+            foreach (var item in items)
+            {
+                AnswerLocally(item);
+            }
+
+            if (sync)
+            {
+                _portals.Clear();
+                BackendMessageWriter.WriteReadyForQuery(_output, ClientStatus);
+            }
+
+            if (flushClient)
+            {
+                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
+        var backend = _backend!;
+        ClientStatement? unnamedSent = null;
+        foreach (var item in items)
+        {
+            if (!NeedsBackend(item))
+            {
+                AnswerLocallyInSequence(item);
+                continue;
+            }
+
+            switch (item.Message)
+            {
+                case BindMessage bind:
+                    Prepare(backend, item.Statement!, ref unnamedSent);
+                    WriteBindRenamed(backend, bind, item.Statement!.InternalName);
+                    _expected.Enqueue(new Expectation(Expect.Bind));
+                    break;
+                case DescribeMessage { Target: StatementOrPortal.Statement }:
+                    Prepare(backend, item.Statement!, ref unnamedSent);
+                    FrontendMessageWriter.WriteDescribe(backend.Writer, StatementOrPortal.Statement, item.Statement!.InternalName);
+                    _expected.Enqueue(new Expectation(Expect.Describe));
+                    break;
+                case DescribeMessage describe:
+                    FrontendMessageWriter.WriteDescribe(backend.Writer, StatementOrPortal.Portal, describe.Name);
+                    _expected.Enqueue(new Expectation(Expect.Describe));
+                    break;
+                case ExecuteMessage execute:
+                    FrontendMessageWriter.WriteExecute(backend.Writer, execute.PortalName, execute.MaxRows);
+                    _expected.Enqueue(new Expectation(Expect.Execute));
+                    break;
+                case CloseMessage close:
+                    FrontendMessageWriter.WriteClose(backend.Writer, StatementOrPortal.Portal, close.Name);
+                    _expected.Enqueue(new Expectation(Expect.Close));
+                    break;
+            }
+        }
+
+        if (sync)
+        {
+            FrontendMessageWriter.WriteSync(backend.Writer);
+            _expected.Enqueue(new Expectation(Expect.Sync));
+        }
+        else
+        {
+            FrontendMessageWriter.WriteFlush(backend.Writer);
+        }
+
+        await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
+        var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
+        if (sync)
+        {
+            if (status != TransactionStatus.InTransaction && status != TransactionStatus.Failed)
+            {
+                _portals.Clear();
+            }
+
+            await CompleteRoundTripAsync(status ?? TransactionStatus.Idle, plan, cancellationToken).ConfigureAwait(false);
+        }
+        else if (flushClient)
+        {
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Parse and statement Close are always answered here; a datatier.* SET is executed here; the rest goes to a backend.</summary>
+    private static bool NeedsBackend(BatchItem item) => item.Type switch
+    {
+        FrontendMessageType.Parse => false,
+        FrontendMessageType.Close => item.Message is CloseMessage { Target: StatementOrPortal.Portal },
+        _ => !IsLocalSetting(item.Statement),
+    };
+
+    /// <summary>Local answers while no backend is involved: written straight to the client.</summary>
+    private void AnswerLocally(BatchItem item)
+    {
+        switch (item.Type)
+        {
+            case FrontendMessageType.Parse:
+                BackendMessageWriter.WriteEncoded(_output, ParseCompleteBytes);
+                break;
+            case FrontendMessageType.Bind:
+                BackendMessageWriter.WriteEncoded(_output, BindCompleteBytes);
+                break;
+            case FrontendMessageType.Close:
+                BackendMessageWriter.WriteEncoded(_output, CloseCompleteBytes);
+                break;
+            case FrontendMessageType.Describe:
+                if (item.Message is DescribeMessage { Target: StatementOrPortal.Statement })
+                {
+                    BackendMessageWriter.WriteEncoded(_output, NoParametersBytes);
+                }
+
+                BackendMessageWriter.WriteEncoded(_output, NoDataBytes);
+                break;
+            case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
+                var setting = statement.Analysis.Setting!;
+                if (ApplySetting(setting) is { } shown)
+                {
+                    BackendMessageWriter.WriteDataRow(_output, [System.Text.Encoding.UTF8.GetBytes(shown)]);
+                    BackendMessageWriter.WriteCommandComplete(_output, "SHOW");
+                }
+                else
+                {
+                    BackendMessageWriter.WriteCommandComplete(_output, statement.Analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET");
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Local answers inside a batch that also has backend messages: queued, so they go out in sequence.</summary>
+    private void AnswerLocallyInSequence(BatchItem item)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(32);
+        switch (item.Type)
+        {
+            case FrontendMessageType.Parse:
+                _expected.Enqueue(new Expectation(Expect.Local, Local: ParseCompleteBytes));
+                return;
+            case FrontendMessageType.Close:
+                _expected.Enqueue(new Expectation(Expect.Local, Local: CloseCompleteBytes));
+                return;
+            case FrontendMessageType.Bind:
+                _expected.Enqueue(new Expectation(Expect.Local, Local: BindCompleteBytes));
+                return;
+            case FrontendMessageType.Describe:
+                _expected.Enqueue(new Expectation(Expect.Local, Local: item.Message is DescribeMessage { Target: StatementOrPortal.Statement } ? [.. NoParametersBytes, .. NoDataBytes] : NoDataBytes));
+                return;
+            case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
+                string tag = ApplySetting(statement.Analysis.Setting!) is null ? (statement.Analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET") : "SHOW";
+                BackendMessageWriter.WriteCommandComplete(buffer, tag);
+                _expected.Enqueue(new Expectation(Expect.Local, Local: buffer.WrittenSpan.ToArray()));
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="statement"/> on <paramref name="backend"/> under its internal name unless it already is
+    /// (the unnamed statement: once per batch, since other sessions overwrite it between leases).
+    /// </summary>
+    private void Prepare(Backends.BackendConnection backend, ClientStatement statement, ref ClientStatement? unnamedSent)
+    {
+        if (statement.InternalName.Length == 0)
+        {
+            if (ReferenceEquals(unnamedSent, statement))
+            {
+                return;
+            }
+
+            unnamedSent = statement;
+            FrontendMessageWriter.WriteParse(backend.Writer, "", statement.Sql, statement.ParameterTypes.AsSpan());
+            _expected.Enqueue(new Expectation(Expect.Parse, Swallow: true));
+            return;
+        }
+
+        if (backend.Prepared.Add(statement.InternalName))
+        {
+            FrontendMessageWriter.WriteParse(backend.Writer, statement.InternalName, statement.Sql, statement.ParameterTypes.AsSpan());
+            _expected.Enqueue(new Expectation(Expect.Parse, Swallow: true, Prepared: statement.InternalName));
+        }
+    }
+
+    /// <summary>The client's Bind with the statement name replaced: portal, new name, then the rest of the payload as received.</summary>
+    private static void WriteBindRenamed(Backends.BackendConnection backend, BindMessage bind, string internalName)
+    {
+        var payload = bind.Payload.Span;
+        int portalEnd = payload.IndexOf((byte)0);
+        int statementEnd = portalEnd + 1 + payload[(portalEnd + 1)..].IndexOf((byte)0);
+        var rest = payload[(statementEnd + 1)..];
+        var name = System.Text.Encoding.UTF8.GetBytes(internalName);
+        int length = 4 + portalEnd + 1 + name.Length + 1 + rest.Length;
+        var span = backend.Writer.GetSpan(length + 1);
+        span[0] = (byte)FrontendMessageType.Bind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(span[1..], length);
+        int at = 5;
+        payload[..(portalEnd + 1)].CopyTo(span[at..]);
+        at += portalEnd + 1;
+        name.CopyTo(span[at..]);
+        at += name.Length;
+        span[at++] = 0;
+        rest.CopyTo(span[at..]);
+        backend.Writer.Advance(length + 1);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using DataTier.Core.Caching;
+using DataTier.Core.Routing;
+using DataTier.Core.Topology;
+using DataTier.Postgres.Authentication;
+using DataTier.Postgres.Backends;
+using DataTier.Postgres.Diagnostics;
+using DataTier.Postgres.Hosting;
+using DataTier.Postgres.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataTier.Postgres.Sessions;
+
+/// <summary>What every client session shares: Core's topology, read router and table versions, the backend pools, the users.</summary>
+internal sealed class WireServices
+{
+    public WireServices(
+        IOptions<PostgresOptions> options,
+        ITopologyProvider topology,
+        ReadRouter readRouter,
+        TableVersions versions,
+        BackendPools pools,
+        ShardedTables shardedTables,
+        StatementAnalyses analyses,
+        IPostgresUserStore users,
+        SessionRegistry sessions,
+        WireMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        Options = options.Value;
+        Topology = topology;
+        ReadRouter = readRouter;
+        Versions = versions;
+        Pools = pools;
+        ShardedTables = shardedTables;
+        Analyses = analyses;
+        Users = users;
+        Sessions = sessions;
+        Metrics = metrics;
+        Time = time;
+        Logger = loggers.CreateLogger("DataTier.Postgres.Session");
+    }
+
+    public PostgresOptions Options { get; }
+
+    public ITopologyProvider Topology { get; }
+
+    public ReadRouter ReadRouter { get; }
+
+    public TableVersions Versions { get; }
+
+    public BackendPools Pools { get; }
+
+    public ShardedTables ShardedTables { get; }
+
+    public StatementAnalyses Analyses { get; }
+
+    public IPostgresUserStore Users { get; }
+
+    public SessionRegistry Sessions { get; }
+
+    public WireMetrics Metrics { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>Per process: salts of unknown users are derived from it, so they stay the same between attempts.</summary>
+    public byte[] MockSaltSecret { get; } = RandomNumberGenerator.GetBytes(32);
+}
