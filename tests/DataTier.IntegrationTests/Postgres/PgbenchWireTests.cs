@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+using DataTier.IntegrationTests.Infrastructure;
+
+namespace DataTier.IntegrationTests.Postgres;
+
+/// <summary>pgbench (postgresql-client-15) through the wire front end: a keyed point read in each query mode.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed partial class PgbenchWireTests(ClusterFixture fixture)
+{
+    [Theory(Timeout = 120_000)]
+    [InlineData("simple")]
+    [InlineData("extended")]
+    [InlineData("prepared")]
+    public async Task Point_reads_complete_without_failures(string mode)
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        string script = Path.Combine(Path.GetTempPath(), $"datatier-pgbench-{Guid.NewGuid():N}.sql");
+        // \set gives each transaction its own bound; the key is a -D variable: a literal in simple mode, a bound $1 otherwise.
+        await File.WriteAllTextAsync(script, "\\set n random(1, 1000)\nselect count(*) from tasks where team_id = :team and priority < :n;\n");
+        string team = mode == "simple" ? "'team-42'" : "team-42";
+        try
+        {
+            var (code, stdout, stderr) = await PostgresTools.RunAsync(
+                "pgbench",
+                ["-n", "-M", mode, "-c", "8", "-j", "2", "-t", "50", "-D", $"team={team}", "-f", script, wire.Url()],
+                TimeSpan.FromSeconds(90));
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains("number of transactions actually processed: 400/400", stdout);
+            var failed = FailedPattern().Match(stdout);
+            Assert.True(!failed.Success || failed.Groups[1].Value == "0", stdout);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [GeneratedRegex(@"number of failed transactions: (\d+)")]
+    private static partial Regex FailedPattern();
+}
