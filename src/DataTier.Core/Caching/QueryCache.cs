@@ -180,7 +180,7 @@ public sealed partial class QueryCache : IDisposable
     private void Count(string layer, bool hit)
     {
         _stats.Lookup(layer, hit);
-        _metrics.Lookups.WithLabels(layer, hit ? "hit" : "miss").Inc();
+        _metrics.Lookup(layer, hit).Inc();
     }
 
     private void RedisFailed(string operation, Exception ex)

@@ -21,7 +21,7 @@ public static class ShardEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var shards = app.MapGroup("/admin/shards").RequireAuthorization(Scopes.Admin);
+        var shards = app.MapGroup("/admin/shards").RequireScope(Scopes.Admin);
         shards.MapPost("/", AddAsync);
         shards.MapPut("/{id}/weight", static async (string id, HttpContext http, IServiceProvider services) =>
         {
@@ -34,7 +34,7 @@ public static class ShardEndpoints
         shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
 
-        var rebalance = app.MapGroup("/admin/rebalance").RequireAuthorization(Scopes.Admin);
+        var rebalance = app.MapGroup("/admin/rebalance").RequireScope(Scopes.Admin);
         rebalance.MapGet("/proposals", static async (HttpContext http, RebalanceCheck check) =>
             TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)));
         rebalance.MapPost("/check", static (HttpContext http, RebalanceCheck check) =>
