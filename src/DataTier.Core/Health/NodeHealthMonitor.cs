@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
+using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,11 +23,11 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     // replica out of rotation. Until the WAL receiver reports a position (NULL), the commit-time lag is used.
     private const string ProbeSql =
         """
-        select pg_is_in_recovery(),
-               coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8,
+        select pg_is_in_recovery() as InRecovery,
+               coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8 as Lsn,
                case when not pg_is_in_recovery() then 0::float8
                     when pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() then 0::float8
-                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end
+                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end as LagSeconds
         """;
 
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
@@ -157,20 +158,15 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             };
             await using var conn = new NpgsqlConnection(csb.ConnectionString);
             await conn.OpenAsync(cts.Token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(ProbeSql, conn);
-            await using var reader = await cmd.ExecuteReaderAsync(cts.Token).ConfigureAwait(false);
-            await reader.ReadAsync(cts.Token).ConfigureAwait(false);
-            bool inRecovery = reader.GetBoolean(0);
-            ulong lsn = (ulong)reader.GetInt64(1);
-            double lag = reader.GetDouble(2);
+            var probe = await conn.QuerySingleAsync<NodeProbe>(new CommandDefinition(ProbeSql, cancellationToken: cts.Token)).ConfigureAwait(false);
             return new NodeHealth
             {
                 NodeId = node.Id,
                 Role = node.Role,
                 Reachable = true,
-                InRecovery = inRecovery,
-                Lsn = lsn,
-                LagSeconds = lag,
+                InRecovery = probe.InRecovery,
+                Lsn = (ulong)probe.Lsn,
+                LagSeconds = probe.LagSeconds,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 CheckedAt = _time.GetUtcNow(),
             };
