@@ -56,9 +56,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     /// <summary>Completes when every node has been probed once.</summary>
     public Task FirstRound => _firstRound.Task;
 
-    /// <summary>Raised after every probe round.</summary>
-    public event Action? ProbeRoundCompleted;
-
     /// <summary>The last finding for a node.</summary>
     public NodeHealth Get(NodeDefinition node) => _health.TryGetValue(node.Id, out var h) ? h : NodeHealth.Unknown(node);
 
@@ -116,7 +113,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
         }
 
         _firstRound.TrySetResult();
-        ProbeRoundCompleted?.Invoke();
     }
 
     /// <inheritdoc />

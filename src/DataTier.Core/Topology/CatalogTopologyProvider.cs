@@ -37,9 +37,6 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
     /// <inheritdoc />
     public TopologySnapshot Current => _current;
 
-    /// <summary>Raised after a newer version is in force.</summary>
-    public event Action<TopologySnapshot>? Changed;
-
     /// <summary>Seeds and loads the catalog's topology; the server does not take requests before this returns.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -175,7 +172,6 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
         var snapshot = document.ToSnapshot(version);
         _current = snapshot;
         Log.VersionInForce(_logger, version, snapshot.Shards.Length, snapshot.PendingShards.Length);
-        Changed?.Invoke(snapshot);
     }
 
     /// <inheritdoc />
