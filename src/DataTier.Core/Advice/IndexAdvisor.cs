@@ -362,10 +362,10 @@ public sealed partial class IndexAdvisor(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6001, EventName = "AdvisorRunStarted", Level = LogLevel.Information, Message = "Index advisor run {RunId} started ({Trigger})")]
+        [LoggerMessage(EventId = LogEventIds.AdvisorRunStarted, EventName = "AdvisorRunStarted", Level = LogLevel.Information, Message = "Index advisor run {RunId} started ({Trigger})")]
         public static partial void RunStarted(ILogger logger, long runId, string trigger);
 
-        [LoggerMessage(EventId = 6002, EventName = "AdvisorRunFinished", Level = LogLevel.Information, Message = "Index advisor run {RunId} finished: {Recommendations} indexes to build, {Unused} unused, {Duplicates} duplicate")]
+        [LoggerMessage(EventId = LogEventIds.AdvisorRunFinished, EventName = "AdvisorRunFinished", Level = LogLevel.Information, Message = "Index advisor run {RunId} finished: {Recommendations} indexes to build, {Unused} unused, {Duplicates} duplicate")]
         public static partial void RunFinished(ILogger logger, long runId, int recommendations, int unused, int duplicates);
     }
 }

@@ -116,7 +116,7 @@ public sealed partial class PerformanceSampler : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, EventName = "PerformanceSampleFailed", Level = LogLevel.Warning, Message = "Performance sample of {NodeId} failed ({ExceptionType})")]
+        [LoggerMessage(EventId = LogEventIds.PerformanceSampleFailed, EventName = "PerformanceSampleFailed", Level = LogLevel.Warning, Message = "Performance sample of {NodeId} failed ({ExceptionType})")]
         public static partial void SampleFailed(ILogger logger, string nodeId, string exceptionType);
     }
 }

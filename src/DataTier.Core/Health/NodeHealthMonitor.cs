@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
 using Dapper;
@@ -198,13 +199,13 @@ public sealed partial class NodeHealthMonitor : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, EventName = "NodeMarkedDown", Level = LogLevel.Warning, Message = "Node {NodeId} taken out of rotation: {Reason}")]
+        [LoggerMessage(EventId = LogEventIds.NodeMarkedDown, EventName = "NodeMarkedDown", Level = LogLevel.Warning, Message = "Node {NodeId} taken out of rotation: {Reason}")]
         public static partial void NodeMarkedDown(ILogger logger, string nodeId, string reason);
 
-        [LoggerMessage(EventId = 2002, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
+        [LoggerMessage(EventId = LogEventIds.NodeBackUp, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
         public static partial void NodeBackUp(ILogger logger, string nodeId);
 
-        [LoggerMessage(EventId = 2003, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
+        [LoggerMessage(EventId = LogEventIds.ProbeRoundFailed, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
         public static partial void ProbeRoundFailed(ILogger logger, Exception error);
     }
 }
