@@ -5,6 +5,7 @@ using DataTier.Server.Jobs;
 using DataTier.Server.Problems;
 using DataTier.Server.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -61,7 +62,7 @@ public static class DataTierHost
         services.AddDataTierCaching(configuration);
         services.AddSingleton<Core.Execution.StatementPreparer>();
         services.AddOptionsWithValidateOnStart<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName));
-        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
