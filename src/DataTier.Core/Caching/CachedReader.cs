@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DataTier.Core.Consistency;
 using DataTier.Core.DataPath;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -276,7 +277,7 @@ public sealed partial class CachedReader
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3101, EventName = "RefreshAhead", Level = LogLevel.Debug, Message = "Refreshing a hot entry of shard {ShardId} ahead of expiry")]
+        [LoggerMessage(EventId = LogEventIds.RefreshAhead, EventName = "RefreshAhead", Level = LogLevel.Debug, Message = "Refreshing a hot entry of shard {ShardId} ahead of expiry")]
         public static partial void RefreshAhead(ILogger logger, string shardId);
     }
 }

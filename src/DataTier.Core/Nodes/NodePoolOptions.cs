@@ -27,7 +27,4 @@ public sealed class NodePoolOptions
 
     /// <summary>How long an open circuit refuses requests before letting one through (ms).</summary>
     public int CircuitBreakMs { get; set; } = 1000;
-
-    /// <summary>Connections left to operators on every server: max pool size must stay below max_connections minus this.</summary>
-    public int ReservedConnections { get; set; } = 10;
 }

@@ -4,6 +4,7 @@ using DataTier.Server.Endpoints;
 using DataTier.Server.Jobs;
 using DataTier.Server.Problems;
 using DataTier.Server.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -64,7 +65,7 @@ public static class DataTierHost
         services.AddDataTierCaching(configuration);
         services.AddSingleton<Core.Execution.StatementPreparer>();
         services.AddOptionsWithValidateOnStart<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName));
-        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
         services.AddSingleton<ApiKeyStore>();
         var health = services.AddHealthChecks()
             .AddCheck<Health.NodesHealthCheck>("nodes")
