@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DataTier.Core.Catalog;
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -90,11 +91,12 @@ public sealed class AdviceStore(CatalogDatabase catalog)
     public async Task<Dictionary<(string Node, long QueryId), StatementCounters>> StatementBaselinesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var result = new Dictionary<(string, long), StatementCounters>();
-        await using var cmd = new NpgsqlCommand("SELECT node_id, queryid, calls, total_exec_ms FROM datatier.advisor_baselines", connection);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var rows = await connection.QueryAsync<StatementBaseline>(new CommandDefinition(
+            "SELECT node_id AS NodeId, queryid AS QueryId, calls AS Calls, total_exec_ms AS TotalExecMs FROM datatier.advisor_baselines",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var row in rows)
         {
-            result[(reader.GetString(0), reader.GetInt64(1))] = new StatementCounters(reader.GetInt64(2), reader.GetDouble(3));
+            result[(row.NodeId, row.QueryId)] = new StatementCounters(row.Calls, row.TotalExecMs);
         }
 
         return result;
@@ -104,11 +106,12 @@ public sealed class AdviceStore(CatalogDatabase catalog)
     public async Task<Dictionary<(string Node, string Table), long>> TableBaselinesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var result = new Dictionary<(string, string), long>();
-        await using var cmd = new NpgsqlCommand("SELECT node_id, table_name, writes FROM datatier.advisor_table_baselines", connection);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var rows = await connection.QueryAsync<TableBaseline>(new CommandDefinition(
+            "SELECT node_id AS NodeId, table_name AS TableName, writes AS Writes FROM datatier.advisor_table_baselines",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var row in rows)
         {
-            result[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+            result[(row.NodeId, row.TableName)] = row.Writes;
         }
 
         return result;

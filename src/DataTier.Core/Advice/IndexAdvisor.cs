@@ -237,8 +237,12 @@ public sealed partial class IndexAdvisor(
         var result = new Dictionary<(string, string), long>();
         foreach (var primary in snapshot.Shards.Select(s => s.Primary).Where(n => health.Get(n).Reachable))
         {
-            await inspector.QueryAsync(primary, "select schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables",
-                r => result[(primary.Id, r.GetString(0))] = r.GetInt64(1), cancellationToken).ConfigureAwait(false);
+            var tables = await inspector.QueryAsync<TableWrites>(primary,
+                "select schemaname || '.' || relname as Table, n_tup_ins + n_tup_upd + n_tup_del as Writes from pg_stat_user_tables", cancellationToken).ConfigureAwait(false);
+            foreach (var table in tables)
+            {
+                result[(primary.Id, table.Table)] = table.Writes;
+            }
         }
 
         return result;
@@ -250,7 +254,7 @@ public sealed partial class IndexAdvisor(
     {
         const string sql =
             """
-            select q.queryid, c.relname::text, a.attname::text, o.oprname::text
+            select q.queryid as QueryId, c.relname::text as Table, a.attname::text as Column, o.oprname::text as Operator
             from pg_qualstats() q
             join pg_class c on c.oid = q.lrelid
             join pg_attribute a on a.attrelid = q.lrelid and a.attnum = q.lattnum
@@ -262,16 +266,16 @@ public sealed partial class IndexAdvisor(
         {
             try
             {
-                await inspector.QueryAsync(node, sql, r =>
+                foreach (var predicate in await inspector.QueryAsync<QualPredicate>(node, sql, cancellationToken).ConfigureAwait(false))
                 {
-                    var key = (node.ShardId, r.GetInt64(0));
+                    var key = (node.ShardId, predicate.QueryId);
                     if (!result.TryGetValue(key, out var list))
                     {
                         result[key] = list = [];
                     }
 
-                    list.Add((r.GetString(1), r.GetString(2), r.GetString(3) == "="));
-                }, cancellationToken).ConfigureAwait(false);
+                    list.Add((predicate.Table, predicate.Column, predicate.Operator == "="));
+                }
             }
             catch (PostgresException e)
             {
@@ -358,10 +362,10 @@ public sealed partial class IndexAdvisor(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6001, EventName = "AdvisorRunStarted", Level = LogLevel.Information, Message = "Index advisor run {RunId} started ({Trigger})")]
+        [LoggerMessage(EventId = LogEventIds.AdvisorRunStarted, EventName = "AdvisorRunStarted", Level = LogLevel.Information, Message = "Index advisor run {RunId} started ({Trigger})")]
         public static partial void RunStarted(ILogger logger, long runId, string trigger);
 
-        [LoggerMessage(EventId = 6002, EventName = "AdvisorRunFinished", Level = LogLevel.Information, Message = "Index advisor run {RunId} finished: {Recommendations} indexes to build, {Unused} unused, {Duplicates} duplicate")]
+        [LoggerMessage(EventId = LogEventIds.AdvisorRunFinished, EventName = "AdvisorRunFinished", Level = LogLevel.Information, Message = "Index advisor run {RunId} finished: {Recommendations} indexes to build, {Unused} unused, {Duplicates} duplicate")]
         public static partial void RunFinished(ILogger logger, long runId, int recommendations, int unused, int duplicates);
     }
 }

@@ -1,6 +1,6 @@
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
-using Npgsql;
+using Dapper;
 
 namespace DataTier.Core.Advice;
 
@@ -9,14 +9,14 @@ public static class IndexInventory
 {
     private const string Sql =
         """
-        select n.nspname::text, t.relname::text, c.relname::text,
+        select n.nspname::text as Schema, t.relname::text as Table, c.relname::text as Name,
                array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, ord)
                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-                     where k.ord <= i.indnkeyatts order by k.ord),
-               i.indisunique or exists (select 1 from pg_constraint con where con.conindid = c.oid),
-               i.indisprimary, i.indisvalid and i.indisready,
-               i.indexprs is null and i.indpred is null and not (0 = any (i.indkey::int2[])),
-               am.amname::text, pg_relation_size(c.oid), coalesce(s.idx_scan, 0), pg_get_indexdef(c.oid)
+                     where k.ord <= i.indnkeyatts order by k.ord) as Columns,
+               i.indisunique or exists (select 1 from pg_constraint con where con.conindid = c.oid) as Unique,
+               i.indisprimary as Primary, i.indisvalid and i.indisready as Valid,
+               i.indexprs is null and i.indpred is null and not (0 = any (i.indkey::int2[])) as Simple,
+               am.amname::text as AccessMethod, pg_relation_size(c.oid) as Bytes, coalesce(s.idx_scan, 0) as Scans, pg_get_indexdef(c.oid) as Definition
         from pg_index i
         join pg_class c on c.oid = i.indexrelid
         join pg_class t on t.oid = i.indrelid
@@ -31,17 +31,9 @@ public static class IndexInventory
     public static async Task<IReadOnlyList<ExistingIndex>> ReadAsync(NodeDataSources sources, NodeDefinition node, CancellationToken cancellationToken)
     {
         await using var lease = await sources.OpenAsync(node, cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(Sql, lease.Connection);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<ExistingIndex>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(new ExistingIndex(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
-                reader.GetBoolean(4), reader.GetBoolean(5), reader.GetBoolean(6), reader.GetBoolean(7), reader.GetString(8),
-                reader.GetInt64(9), reader.GetInt64(10), reader.GetString(11)));
-        }
-
-        return result;
+        var rows = await lease.Connection.QueryAsync<IndexRow>(new CommandDefinition(Sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new ExistingIndex(r.Schema, r.Table, r.Name, r.Columns, r.Unique, r.Primary, r.Valid, r.Simple, r.AccessMethod,
+            r.Bytes, r.Scans, r.Definition)).ToList();
     }
 
     /// <summary>

@@ -1,28 +1,50 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using DataTier.Core.Execution;
-using Npgsql;
+using NpgsqlTypes;
 
 namespace DataTier.Core.Caching;
 
 /// <summary>
 /// Builds cache keys: SHA-256 over a length-prefixed encoding of the shard, the statement text, the row limit,
 /// every parameter's type and value, and the version of every table the statement reads. Length prefixes make the
-/// encoding unambiguous, so two different queries cannot share a key short of a SHA-256 collision.
+/// encoding unambiguous, so two different queries cannot share a key short of a SHA-256 collision. The encoding is
+/// written into one pooled buffer and hashed in one call: a cache hit computes a key, so the key's only allocation
+/// is its string.
 /// </summary>
 public static class CacheKey
 {
     /// <summary>The key, as 64 lowercase hex characters.</summary>
-    public static string Compute(string shardId, BoundStatement statement, int maxRows, IReadOnlyList<(string Table, TableVersion Version)> versions)
+    public static string Compute(string shardId, BoundStatement statement, int maxRows, ReadOnlySpan<(string Table, TableVersion Version)> versions)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, "dt-cache-v1");
-        Append(hash, shardId);
-        return Finish(hash, statement, maxRows, versions);
+        var w = new KeyWriter(ArrayPool<byte>.Shared.Rent(512));
+        try
+        {
+            w.Append("dt-cache-v2");
+            w.Append(shardId);
+            Statement(ref w, statement, maxRows);
+            w.Append(versions.Length);
+            foreach (var (table, version) in versions)
+            {
+                w.Append(table);
+                w.Append(version.Version);
+            }
+
+            return w.Finish();
+        }
+        finally
+        {
+            w.Return();
+        }
     }
+
+    /// <summary>The key of a read of one shard (see the span overload).</summary>
+    public static string Compute(string shardId, BoundStatement statement, int maxRows, IReadOnlyList<(string Table, TableVersion Version)> versions) =>
+        Compute(shardId, statement, maxRows, versions is (string, TableVersion)[] array ? array : versions.ToArray());
 
     /// <summary>
     /// The key of a scatter read: every shard it reads (in order), the statement each shard runs (with the merge's
@@ -30,103 +52,152 @@ public static class CacheKey
     /// </summary>
     public static string ComputeScatter(IReadOnlyList<string> shardIds, BoundStatement shardStatement, int maxRows, IReadOnlyList<(string Shard, string Table, TableVersion Version)> versions)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, "dt-scatter-v1");
-        Append(hash, shardIds.Count);
-        foreach (var id in shardIds)
+        var w = new KeyWriter(ArrayPool<byte>.Shared.Rent(1024));
+        try
         {
-            Append(hash, id);
-        }
+            w.Append("dt-scatter-v2");
+            w.Append(shardIds.Count);
+            foreach (var id in shardIds)
+            {
+                w.Append(id);
+            }
 
-        Append(hash, versions.Count);
-        foreach (var (shard, _, _) in versions)
+            Statement(ref w, shardStatement, maxRows);
+            w.Append(versions.Count);
+            foreach (var (shard, table, version) in versions)
+            {
+                w.Append(shard);
+                w.Append(table);
+                w.Append(version.Version);
+            }
+
+            return w.Finish();
+        }
+        finally
         {
-            Append(hash, shard);
+            w.Return();
         }
-
-        return Finish(hash, shardStatement, maxRows, versions.Select(v => (v.Table, v.Version)).ToList());
     }
 
-    private static string Finish(IncrementalHash hash, BoundStatement statement, int maxRows, IReadOnlyList<(string Table, TableVersion Version)> versions)
+    private static void Statement(ref KeyWriter w, BoundStatement statement, int maxRows)
     {
-        Append(hash, statement.Sql);
-        Append(hash, maxRows);
-        Append(hash, statement.Parameters.Count);
-        foreach (var p in statement.Parameters)
+        w.Append(statement.Sql);
+        w.Append(maxRows);
+        var parameters = statement.Parameters;
+        w.Append(parameters.Count);
+        for (int i = 0; i < parameters.Count; i++)
         {
-            Append(hash, p.NpgsqlDbType.ToString());
-            Append(hash, p.DataTypeName ?? "");
-            AppendValue(hash, p.Value);
+            var p = parameters[i];
+            var type = p.NpgsqlDbType;
+            w.Append((long)type);
+            // The type name says more only when no NpgsqlDbType was set (its getter builds a string otherwise).
+            w.Append(type == NpgsqlDbType.Unknown ? p.DataTypeName ?? "" : "");
+            AppendValue(ref w, p.Value);
         }
-
-        Append(hash, versions.Count);
-        foreach (var (table, version) in versions)
-        {
-            Append(hash, table);
-            Append(hash, version.Version);
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static void AppendValue(IncrementalHash hash, object? value)
+    private static void AppendValue(ref KeyWriter w, object? value)
     {
         switch (value)
         {
             case null or DBNull:
-                Append(hash, "n");
+                w.Append("n");
                 break;
             case string s:
-                Append(hash, "s");
-                Append(hash, s);
+                w.Append("s");
+                w.Append(s);
+                break;
+            case long l:
+                w.Append("l");
+                w.Append(l);
+                break;
+            case bool b:
+                w.Append(b ? "T" : "F");
                 break;
             case byte[] bytes:
-                Append(hash, "b");
-                Append(hash, bytes.Length);
-                hash.AppendData(bytes);
+                w.Append("b");
+                w.Append(bytes.Length);
+                w.AppendRaw(bytes);
                 break;
             case IEnumerable items:
-                Append(hash, "a");
+                w.Append("a");
                 int count = 0;
                 foreach (var item in items)
                 {
-                    AppendValue(hash, item);
+                    AppendValue(ref w, item);
                     count++;
                 }
 
-                Append(hash, count);
+                w.Append(count);
                 break;
             case DateTime dt:
-                Append(hash, "t");
-                Append(hash, dt.Ticks);
-                Append(hash, (int)dt.Kind);
+                w.Append("t");
+                w.Append(dt.Ticks);
+                w.Append((int)dt.Kind);
                 break;
             case DateTimeOffset dto:
-                Append(hash, "o");
-                Append(hash, dto.UtcTicks);
+                w.Append("o");
+                w.Append(dto.UtcTicks);
                 break;
             case IFormattable f:
-                Append(hash, value.GetType().Name);
-                Append(hash, f.ToString(null, CultureInfo.InvariantCulture));
+                w.Append(value.GetType().Name);
+                w.Append(f.ToString(null, CultureInfo.InvariantCulture));
                 break;
             default:
-                Append(hash, value.GetType().Name);
-                Append(hash, value.ToString() ?? "");
+                w.Append(value.GetType().Name);
+                w.Append(value.ToString() ?? "");
                 break;
         }
     }
 
-    private static void Append(IncrementalHash hash, string value)
+    private struct KeyWriter(byte[] buffer)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        Append(hash, bytes.Length);
-        hash.AppendData(bytes);
-    }
+        private byte[] _buffer = buffer;
+        private int _length;
 
-    private static void Append(IncrementalHash hash, long value)
-    {
-        Span<byte> buffer = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(buffer, value);
-        hash.AppendData(buffer);
+        public void Append(string value)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+            Ensure(8 + max);
+            int n = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length + 8));
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), n);
+            _length += 8 + n;
+        }
+
+        public void Append(long value)
+        {
+            Ensure(8);
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
+            _length += 8;
+        }
+
+        public void AppendRaw(ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        public readonly string Finish()
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(_buffer.AsSpan(0, _length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+
+        public readonly void Return() => ArrayPool<byte>.Shared.Return(_buffer);
+
+        private void Ensure(int more)
+        {
+            if (_length + more <= _buffer.Length)
+            {
+                return;
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
     }
 }

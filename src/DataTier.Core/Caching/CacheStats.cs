@@ -24,7 +24,7 @@ public sealed class CacheStats
     }
 
     /// <summary>Counts a read that was served (hit or miss) for its tables and shape.</summary>
-    public void Served(IEnumerable<string> tables, string fingerprint, bool hit)
+    public void Served(System.Collections.Immutable.ImmutableArray<string> tables, string fingerprint, bool hit)
     {
         foreach (var table in tables)
         {

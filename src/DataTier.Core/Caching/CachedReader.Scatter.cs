@@ -59,7 +59,7 @@ public sealed partial class CachedReader
             required[shard.Id] = Math.Max(tokenLsn(shard.Id), writeLsn);
         }
 
-        _metrics.VersionChecks.WithLabels(inMemory ? "memory" : "redis").Inc();
+        (inMemory ? _metrics.VersionChecksMemory : _metrics.VersionChecksRedis).Inc();
         string key = CacheKey.ComputeScatter(shards.Select(s => s.Id).ToList(), shardStatement, maxRows, versions);
         if (mode is CacheMode.Auto or CacheMode.Fresh)
         {

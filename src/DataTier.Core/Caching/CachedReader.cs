@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DataTier.Core.Consistency;
 using DataTier.Core.DataPath;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,9 @@ public sealed partial class CachedReader
     private readonly SingleFlight<Filled> _fills = new();
     private readonly SingleFlight<ScatterFilled> _scatterFills = new();
     private readonly WarmupSamples _samples;
+
+    [ThreadStatic]
+    private static (string Table, TableVersion Version)[]? t_versions;
 
     /// <summary>Creates the reader.</summary>
     public CachedReader(ITopologyProvider topology, ShardReader reader, ScatterReader scatter, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, CacheMetrics metrics, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest, WarmupSamples samples)
@@ -83,9 +87,10 @@ public sealed partial class CachedReader
         }
 
         var tables = profile.Tables;
-        var versions = new (string Table, TableVersion Version)[tables.Length];
+        // A per-thread scratch array: the versions only feed the key, computed before anything can await.
+        var versions = t_versions is { } scratch && scratch.Length >= tables.Length ? scratch : t_versions = new (string, TableVersion)[Math.Max(4, tables.Length)];
         ulong writeLsn = 0;
-        for (int i = 0; i < versions.Length; i++)
+        for (int i = 0; i < tables.Length; i++)
         {
             if (!_versions.TryGetCurrent(shard.Id, tables[i], out var v))
             {
@@ -98,10 +103,10 @@ public sealed partial class CachedReader
 
         long started = Stopwatch.GetTimestamp();
         ulong required = Math.Max(TokenLsn(shard, request), writeLsn);
-        string key = CacheKey.Compute(shard.Id, request.Statement, request.MaxRows, versions);
+        string key = CacheKey.Compute(shard.Id, request.Statement, request.MaxRows, versions.AsSpan(0, tables.Length));
         if (_cache.TryGetL1(key, out var entry) && entry.Lsn >= required && entry.CreatedAt >= _versions.TrustEntriesFrom)
         {
-            _metrics.VersionChecks.WithLabels("memory").Inc();
+            _metrics.VersionChecksMemory.Inc();
             return Served(key, shard, request, profile, entry, "l1", required, started);
         }
 
@@ -136,7 +141,7 @@ public sealed partial class CachedReader
             writeLsn = Math.Max(writeLsn, v.WriteLsn);
         }
 
-        _metrics.VersionChecks.WithLabels(inMemory ? "memory" : "redis").Inc();
+        (inMemory ? _metrics.VersionChecksMemory : _metrics.VersionChecksRedis).Inc();
         // Rows must include the caller's own writes (session) and every write DataTier has seen to these tables:
         // a miss right after a write must not be refilled from a replica that has not replayed it.
         ulong required = Math.Max(TokenLsn(shard, request), writeLsn);
@@ -178,7 +183,7 @@ public sealed partial class CachedReader
     {
         var statement = request.Statement;
         _stats.Served(profile.Tables, statement.Fingerprint, hit: true);
-        _samples.Record(new WarmupSample(request.ShardKey, statement, [], null, request.MaxRows, request.TimeoutMs));
+        // The shape's sample was recorded by the read that filled the entry: a hit adds nothing a warm-up needs.
         MaybeRefreshAhead(key, entry, shard, statement, required, request.MaxRows, request.TimeoutMs, profile);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, shard.Id, Diagnostics.DigestRole.Cache, elapsed, entry.RowCount, error: false, cacheHit: true);
@@ -228,11 +233,15 @@ public sealed partial class CachedReader
 
     private void MaybeRefreshAhead(string key, CacheEntry entry, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
     {
-        if (!DueForRefresh(entry))
+        if (DueForRefresh(entry))
         {
-            return;
+            RefreshAhead(key, shard, statement, required, maxRows, timeoutMs, profile);
         }
+    }
 
+    // Apart from MaybeRefreshAhead so the closure is only allocated for a refresh, not on every hit.
+    private void RefreshAhead(string key, ShardDefinition shard, BoundStatement statement, ulong required, int maxRows, int timeoutMs, StatementProfile profile)
+    {
         var refresh = _fills.Run(key, () => FillAsync(key, shard, statement, required, maxRows, timeoutMs, profile, trusted: true), out bool started);
         if (started)
         {
@@ -268,7 +277,7 @@ public sealed partial class CachedReader
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3101, EventName = "RefreshAhead", Level = LogLevel.Debug, Message = "Refreshing a hot entry of shard {ShardId} ahead of expiry")]
+        [LoggerMessage(EventId = LogEventIds.RefreshAhead, EventName = "RefreshAhead", Level = LogLevel.Debug, Message = "Refreshing a hot entry of shard {ShardId} ahead of expiry")]
         public static partial void RefreshAhead(ILogger logger, string shardId);
     }
 }

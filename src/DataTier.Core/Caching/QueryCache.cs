@@ -1,3 +1,4 @@
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -180,7 +181,7 @@ public sealed partial class QueryCache : IDisposable
     private void Count(string layer, bool hit)
     {
         _stats.Lookup(layer, hit);
-        _metrics.Lookups.WithLabels(layer, hit ? "hit" : "miss").Inc();
+        _metrics.Lookup(layer, hit).Inc();
     }
 
     private void RedisFailed(string operation, Exception ex)
@@ -195,7 +196,7 @@ public sealed partial class QueryCache : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3004, EventName = "CacheRedisCallFailed", Level = LogLevel.Warning, Message = "Redis cache {Operation} failed ({ExceptionType}); serving from L1 and the database")]
+        [LoggerMessage(EventId = LogEventIds.CacheRedisCallFailed, EventName = "CacheRedisCallFailed", Level = LogLevel.Warning, Message = "Redis cache {Operation} failed ({ExceptionType}); serving from L1 and the database")]
         public static partial void RedisCallFailed(ILogger logger, string operation, string exceptionType);
     }
 }

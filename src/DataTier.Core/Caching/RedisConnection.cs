@@ -1,3 +1,4 @@
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -72,10 +73,10 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, EventName = "RedisConnectionFailed", Level = LogLevel.Warning, Message = "Redis connection failed ({FailureType}); the cache serves from L1 and the database until it is back")]
+        [LoggerMessage(EventId = LogEventIds.RedisConnectionFailed, EventName = "RedisConnectionFailed", Level = LogLevel.Warning, Message = "Redis connection failed ({FailureType}); the cache serves from L1 and the database until it is back")]
         public static partial void RedisConnectionFailed(ILogger logger, string failureType);
 
-        [LoggerMessage(EventId = 3002, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis connection restored ({ConnectionType})")]
+        [LoggerMessage(EventId = LogEventIds.RedisConnectionRestored, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis connection restored ({ConnectionType})")]
         public static partial void RedisConnectionRestored(ILogger logger, string connectionType);
     }
 }

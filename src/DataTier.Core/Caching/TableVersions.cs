@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -194,13 +195,13 @@ public sealed partial class TableVersions : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3003, EventName = "RedisCallFailed", Level = LogLevel.Warning, Message = "Redis {Operation} failed ({ExceptionType}); continuing without it")]
+        [LoggerMessage(EventId = LogEventIds.RedisCallFailed, EventName = "RedisCallFailed", Level = LogLevel.Warning, Message = "Redis {Operation} failed ({ExceptionType}); continuing without it")]
         public static partial void RedisCallFailed(ILogger logger, string operation, string exceptionType);
 
-        [LoggerMessage(EventId = 3005, EventName = "CacheFeedBroken", Level = LogLevel.Warning, Message = "The cache invalidation feed broke ({Reason}); hits check Redis until a heartbeat comes back")]
+        [LoggerMessage(EventId = LogEventIds.CacheFeedBroken, EventName = "CacheFeedBroken", Level = LogLevel.Warning, Message = "The cache invalidation feed broke ({Reason}); hits check Redis until a heartbeat comes back")]
         public static partial void FeedBroken(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 3006, EventName = "CacheFeedLive", Level = LogLevel.Information, Message = "The cache invalidation feed is live (epoch {Epoch})")]
+        [LoggerMessage(EventId = LogEventIds.CacheFeedLive, EventName = "CacheFeedLive", Level = LogLevel.Information, Message = "The cache invalidation feed is live (epoch {Epoch})")]
         public static partial void FeedLive(ILogger logger, int epoch);
     }
 }

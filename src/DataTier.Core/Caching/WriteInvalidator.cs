@@ -1,3 +1,4 @@
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -52,7 +53,7 @@ public sealed partial class WriteInvalidator
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3102, EventName = "InvalidationFallback", Level = LogLevel.Warning, Message = "Could not plan a write on shard {ShardId} ({ExceptionType}); invalidated every known table of the shard")]
+        [LoggerMessage(EventId = LogEventIds.InvalidationFallback, EventName = "InvalidationFallback", Level = LogLevel.Warning, Message = "Could not plan a write on shard {ShardId} ({ExceptionType}); invalidated every known table of the shard")]
         public static partial void InvalidationFallback(ILogger logger, string shardId, string exceptionType);
     }
 }

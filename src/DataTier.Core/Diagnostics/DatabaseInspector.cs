@@ -3,6 +3,7 @@ using DataTier.Core.Health;
 using DataTier.Core.Nodes;
 using DataTier.Core.Sql;
 using DataTier.Core.Topology;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Core.Diagnostics;
@@ -33,24 +34,20 @@ public sealed partial class DatabaseInspector
     /// <summary>pg_stat_statements of every reachable node, each row fingerprinted like DataTier's own statements.</summary>
     public async Task<IReadOnlyList<PostgresStatement>> StatementsAsync(CancellationToken cancellationToken)
     {
+        // Node and shard pass through the query so that a row maps straight onto PostgresStatement; the fingerprint is
+        // DataTier's, computed below from the text (the query leaves it null).
         const string sql =
             """
-            select queryid, query, calls, total_exec_time, mean_exec_time, stddev_exec_time, rows,
-                   shared_blks_hit, shared_blks_read, temp_blks_read + temp_blks_written
+            select @NodeId as NodeId, @ShardId as ShardId, queryid as QueryId, query as Query, null::text as Fingerprint,
+                   calls as Calls, total_exec_time as TotalMs, mean_exec_time as MeanMs, stddev_exec_time as StddevMs, rows as Rows,
+                   shared_blks_hit as SharedBlocksHit, shared_blks_read as SharedBlocksRead, temp_blks_read + temp_blks_written as TempBlocks
             from pg_stat_statements
             where dbid = (select oid from pg_database where datname = current_database()) and calls > 0
             """;
         var perNode = await Task.WhenAll(ReachableNodes().Select(async node =>
         {
-            var rows = new List<PostgresStatement>();
-            await QueryAsync(node, sql, reader =>
-            {
-                string query = reader.GetString(1);
-                rows.Add(new PostgresStatement(node.Id, node.ShardId, reader.GetInt64(0), query, FingerprintOf(query),
-                    reader.GetInt64(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetInt64(6),
-                    reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9)));
-            }, cancellationToken).ConfigureAwait(false);
-            return rows;
+            var rows = await QueryAsync<PostgresStatement>(node, sql, new { NodeId = node.Id, node.ShardId }, cancellationToken).ConfigureAwait(false);
+            return rows.Select(r => r with { Fingerprint = FingerprintOf(r.Query) }).ToList();
         })).ConfigureAwait(false);
         return perNode.SelectMany(r => r).ToList();
     }
@@ -102,55 +99,52 @@ public sealed partial class DatabaseInspector
     /// <summary>Sequential scans on large tables, unused indexes, dead rows and long-running work on one node.</summary>
     public async Task<NodeFindings> FindingsAsync(NodeDefinition node, CancellationToken cancellationToken)
     {
-        var seq = new List<SeqScanTable>();
-        await QueryAsync(node,
+        var seq = await QueryAsync<SeqScanTable>(node,
             """
-            select relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_live_tup from pg_stat_user_tables
+            select relname as Table, seq_scan as SeqScans, seq_tup_read as SeqRowsRead, coalesce(idx_scan, 0) as IndexScans, n_live_tup as LiveRows
+            from pg_stat_user_tables
             where n_live_tup >= 10000 and seq_scan > 0 order by seq_tup_read desc limit 20
-            """,
-            r => seq.Add(new SeqScanTable(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4))), cancellationToken).ConfigureAwait(false);
-        var unused = new List<UnusedIndex>();
-        await QueryAsync(node,
+            """, cancellationToken).ConfigureAwait(false);
+        var unused = await QueryAsync<UnusedIndex>(node,
             """
-            select s.relname, s.indexrelname, s.idx_scan, pg_relation_size(s.indexrelid) from pg_stat_user_indexes s
+            select s.relname as Table, s.indexrelname as Index, s.idx_scan as Scans, pg_relation_size(s.indexrelid) as Bytes from pg_stat_user_indexes s
             join pg_index i on i.indexrelid = s.indexrelid
             where s.idx_scan = 0 and not i.indisunique and not i.indisprimary order by pg_relation_size(s.indexrelid) desc
-            """,
-            r => unused.Add(new UnusedIndex(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3))), cancellationToken).ConfigureAwait(false);
-        var bloat = new List<TableBloat>();
-        await QueryAsync(node,
+            """, cancellationToken).ConfigureAwait(false);
+        var bloat = await QueryAsync<TableBloat>(node,
             """
-            select relname, n_dead_tup, n_live_tup, round(n_dead_tup::numeric / nullif(n_live_tup + n_dead_tup, 0), 4)::float8
+            select relname as Table, n_dead_tup as DeadRows, n_live_tup as LiveRows,
+                   coalesce(round(n_dead_tup::numeric / nullif(n_live_tup + n_dead_tup, 0), 4)::float8, 0) as DeadRatio
             from pg_stat_user_tables where n_dead_tup >= 1000 order by n_dead_tup desc limit 20
-            """,
-            r => bloat.Add(new TableBloat(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? 0 : r.GetDouble(3))), cancellationToken).ConfigureAwait(false);
-        var running = new List<LongRunning>();
-        await QueryAsync(node,
+            """, cancellationToken).ConfigureAwait(false);
+        var running = await QueryAsync<LongRunning>(node,
             """
-            select pid, state, coalesce(extract(epoch from now() - query_start), 0)::float8, coalesce(extract(epoch from now() - xact_start), 0)::float8,
-                   wait_event_type, left(query, 300)
+            select pid as Pid, coalesce(state, '') as State, coalesce(extract(epoch from now() - query_start), 0)::float8 as QuerySeconds,
+                   coalesce(extract(epoch from now() - xact_start), 0)::float8 as TransactionSeconds,
+                   wait_event_type as WaitEventType, coalesce(left(query, 300), '') as Query
             from pg_stat_activity
             where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle' and backend_type = 'client backend'
               and (now() - query_start > interval '5 seconds' or now() - xact_start > interval '30 seconds' or wait_event_type = 'Lock')
             order by query_start limit 50
-            """,
-            r => running.Add(new LongRunning(r.GetInt32(0), r.IsDBNull(1) ? "" : r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? "" : r.GetString(5))),
-            cancellationToken).ConfigureAwait(false);
+            """, cancellationToken).ConfigureAwait(false);
         return new NodeFindings(seq, unused, bloat, running);
     }
 
-    /// <summary>Runs a query on a node and hands each row to <paramref name="read"/>.</summary>
-    public async Task QueryAsync(NodeDefinition node, string sql, Action<NpgsqlDataReader> read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a query on a node, within <see cref="TimeoutMs"/> from opening the connection to the last row, and maps its
+    /// rows to <typeparamref name="TRow"/> (columns aliased to the record's names).
+    /// </summary>
+    public Task<IReadOnlyList<TRow>> QueryAsync<TRow>(NodeDefinition node, string sql, CancellationToken cancellationToken) =>
+        QueryAsync<TRow>(node, sql, null, cancellationToken);
+
+    /// <summary>Runs a query with parameters (an object whose properties are named like them) on a node; see the other overload.</summary>
+    public async Task<IReadOnlyList<TRow>> QueryAsync<TRow>(NodeDefinition node, string sql, object? parameters, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeoutMs);
         await using var lease = await _dataSources.OpenAsync(node, deadline.Token).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(sql, lease.Connection);
-        await using var reader = await cmd.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
-        while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
-        {
-            read(reader);
-        }
+        var rows = await lease.Connection.QueryAsync<TRow>(new CommandDefinition(sql, parameters, cancellationToken: deadline.Token)).ConfigureAwait(false);
+        return rows.AsList();
     }
 
     [GeneratedRegex(@"\$(\d+)")]

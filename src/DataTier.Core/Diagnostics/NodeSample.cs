@@ -1,19 +1,7 @@
 namespace DataTier.Core.Diagnostics;
 
 /// <summary>Cumulative counters of one node at one moment (pg_stat_database and friends).</summary>
-public sealed record NodeSample(
-    DateTimeOffset At,
-    long Commits,
-    long Rollbacks,
-    long BlocksHit,
-    long BlocksRead,
-    long IndexBlocksHit,
-    long IndexBlocksRead,
-    long Deadlocks,
-    int Connections,
-    int MaxConnections,
-    long DatabaseBytes,
-    int LockWaits);
+public sealed record NodeSample(DateTimeOffset At, NodeCounters Counters);
 
 /// <summary>Rates between two samples of a node.</summary>
 public sealed record NodeRates(
@@ -32,19 +20,20 @@ public sealed record NodeRates(
     public static NodeRates Between(NodeSample previous, NodeSample current)
     {
         double seconds = Math.Max(0.001, (current.At - previous.At).TotalSeconds);
-        long hit = current.BlocksHit - previous.BlocksHit, read = current.BlocksRead - previous.BlocksRead;
-        long ihit = current.IndexBlocksHit - previous.IndexBlocksHit, iread = current.IndexBlocksRead - previous.IndexBlocksRead;
+        NodeCounters now = current.Counters, before = previous.Counters;
+        long hit = now.BlocksHit - before.BlocksHit, read = now.BlocksRead - before.BlocksRead;
+        long ihit = now.IndexBlocksHit - before.IndexBlocksHit, iread = now.IndexBlocksRead - before.IndexBlocksRead;
         return new NodeRates(
             current.At,
-            Math.Max(0, current.Commits - previous.Commits) / seconds,
-            Math.Max(0, current.Rollbacks - previous.Rollbacks) / seconds,
-            Ratio(hit, read) ?? Ratio(current.BlocksHit, current.BlocksRead),
-            Ratio(ihit, iread) ?? Ratio(current.IndexBlocksHit, current.IndexBlocksRead),
-            current.Deadlocks,
-            current.Connections,
-            current.MaxConnections,
-            current.DatabaseBytes,
-            current.LockWaits);
+            Math.Max(0, now.Commits - before.Commits) / seconds,
+            Math.Max(0, now.Rollbacks - before.Rollbacks) / seconds,
+            Ratio(hit, read) ?? Ratio(now.BlocksHit, now.BlocksRead),
+            Ratio(ihit, iread) ?? Ratio(now.IndexBlocksHit, now.IndexBlocksRead),
+            now.Deadlocks,
+            now.Connections,
+            now.MaxConnections,
+            now.DatabaseBytes,
+            now.LockWaits);
     }
 
     private static double? Ratio(long hit, long read) => hit + read <= 0 ? null : Math.Round(hit / (double)(hit + read), 4);

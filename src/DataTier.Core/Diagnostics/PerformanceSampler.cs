@@ -15,14 +15,14 @@ public sealed partial class PerformanceSampler : BackgroundService
 {
     private const string SampleSql =
         """
-        select d.xact_commit, d.xact_rollback, d.blks_hit, d.blks_read,
-               (select coalesce(sum(idx_blks_hit), 0)::int8 from pg_statio_user_indexes),
-               (select coalesce(sum(idx_blks_read), 0)::int8 from pg_statio_user_indexes),
-               d.deadlocks,
-               (select count(*)::int from pg_stat_activity),
-               current_setting('max_connections')::int,
-               pg_database_size(current_database()),
-               (select count(*)::int from pg_stat_activity where wait_event_type = 'Lock')
+        select d.xact_commit as Commits, d.xact_rollback as Rollbacks, d.blks_hit as BlocksHit, d.blks_read as BlocksRead,
+               (select coalesce(sum(idx_blks_hit), 0)::int8 from pg_statio_user_indexes) as IndexBlocksHit,
+               (select coalesce(sum(idx_blks_read), 0)::int8 from pg_statio_user_indexes) as IndexBlocksRead,
+               d.deadlocks as Deadlocks,
+               (select count(*)::int from pg_stat_activity) as Connections,
+               current_setting('max_connections')::int as MaxConnections,
+               pg_database_size(current_database()) as DatabaseBytes,
+               (select count(*)::int from pg_stat_activity where wait_event_type = 'Lock') as LockWaits
         from pg_stat_database d where d.datname = current_database()
         """;
 
@@ -66,14 +66,13 @@ public sealed partial class PerformanceSampler : BackgroundService
         {
             try
             {
-                NodeSample? sample = null;
-                await _inspector.QueryAsync(node, SampleSql, r => sample = new NodeSample(
-                    _time.GetUtcNow(), r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
-                    r.GetInt64(6), r.GetInt32(7), r.GetInt32(8), r.GetInt64(9), r.GetInt32(10)), cancellationToken).ConfigureAwait(false);
-                if (sample is null)
+                var rows = await _inspector.QueryAsync<NodeCounters>(node, SampleSql, cancellationToken).ConfigureAwait(false);
+                if (rows.Count == 0)
                 {
                     return;
                 }
+
+                var sample = new NodeSample(_time.GetUtcNow(), rows[^1]);
 
                 if (_last.TryGetValue(node.Id, out var previous))
                 {
@@ -117,7 +116,7 @@ public sealed partial class PerformanceSampler : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, EventName = "PerformanceSampleFailed", Level = LogLevel.Warning, Message = "Performance sample of {NodeId} failed ({ExceptionType})")]
+        [LoggerMessage(EventId = LogEventIds.PerformanceSampleFailed, EventName = "PerformanceSampleFailed", Level = LogLevel.Warning, Message = "Performance sample of {NodeId} failed ({ExceptionType})")]
         public static partial void SampleFailed(ILogger logger, string nodeId, string exceptionType);
     }
 }

@@ -8,11 +8,13 @@ using Npgsql;
 namespace DataTier.Core.Execution;
 
 /// <summary>
-/// Runs statements on one node, each in one round trip. Reads run on data-path connections, which are read-only by
-/// default and carry the data API's default statement_timeout: a read at that timeout is the statement alone (plus
-/// the snapshot LSN when a cache fill or a session needs it); any other timeout, or a prelude, runs in an explicit
-/// READ ONLY transaction with SET LOCAL. Writes run in an explicit READ WRITE transaction on the primary with the
-/// commit LSN read right after the COMMIT, in the same round trip. Statements are prepared automatically; a
+/// Runs statements on one node, each in one round trip. Reads run on data-path connections, which carry the data
+/// API's default statement_timeout and, on replicas, are read-only by default: a replica read at that timeout is the
+/// statement alone (plus the snapshot LSN when a cache fill or a session needs it); a read on a primary, at another
+/// timeout, or with a prelude runs in an explicit READ ONLY transaction with SET LOCAL. A single-statement write at
+/// the default timeout and isolation runs in autocommit followed, after a Sync, by the commit LSN read, in one round
+/// trip; any other write runs in an explicit READ WRITE transaction with the LSN read right after the COMMIT, also in
+/// the same round trip. Statements are prepared automatically; a
 /// prepared statement a DBA's schema change invalidated (0A000 "cached plan must not change result type") is
 /// unprepared and run once more. A client-side deadline trails the server's timeout.
 /// </summary>
@@ -65,7 +67,7 @@ public sealed class ShardExecutor
             {
                 try
                 {
-                    return await ReadOnceAsync(lease.Connection, statement, maxRows, timeoutMs, snapshotLsn, deadline.Token).ConfigureAwait(false);
+                    return await ReadOnceAsync(lease.Connection, node, statement, maxRows, timeoutMs, snapshotLsn, deadline.Token).ConfigureAwait(false);
                 }
                 catch (PostgresException ex) when (attempt == 1 && IsStalePreparedPlan(ex))
                 {
@@ -79,11 +81,12 @@ public sealed class ShardExecutor
         }
     }
 
-    private async Task<QueryResult> ReadOnceAsync(NpgsqlConnection connection, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
+    private async Task<QueryResult> ReadOnceAsync(NpgsqlConnection connection, NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
-        // The connection's defaults already make the statement read-only (one implicit transaction for the batch)
-        // and bound its time; only a different timeout or a prelude needs a transaction block of its own.
-        bool block = timeoutMs != _dataSources.DataStatementTimeoutMs || statement.Prelude is { Count: > 0 };
+        // On a replica the connection's defaults already make the statement read-only (one implicit transaction for
+        // the batch) and bound its time; a primary's connections are read-write, and a different timeout or a
+        // prelude needs a transaction block of its own.
+        bool block = node.Role == NodeRole.Primary || timeoutMs != _dataSources.DataStatementTimeoutMs || statement.Prelude is { Count: > 0 };
         await using var batch = new NpgsqlBatch(connection);
         if (block)
         {
@@ -175,10 +178,15 @@ public sealed class ShardExecutor
         // tell whose rows are whose: one statement (the common write) goes with BEGIN, COMMIT and the LSN read in one
         // round trip; a transaction of several sends each statement on its own, then COMMIT and the LSN together.
         var results = new List<WriteResult>(statements.Count);
+        if (statements.Count == 1 && isolation == IsolationLevel.ReadCommitted && timeoutMs == _dataSources.DataStatementTimeoutMs)
+        {
+            return await WriteAutocommitAsync(connection, shard, statements[0], maxRows, results, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await using var batch = new NpgsqlBatch(connection);
-            // READ WRITE explicitly: the data path's connections default to read-only.
+            // READ WRITE explicitly, whatever the connection's session default.
             batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql(isolation)));
             if (timeoutMs != _dataSources.DataStatementTimeoutMs)
             {
@@ -194,21 +202,7 @@ public sealed class ShardExecutor
                 // After the COMMIT in the same pipeline: it runs once the commit is done, outside the transaction.
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                // Two results when the statement returns rows (its rows, then the LSN), else one (the LSN).
-                var first = await ReadAllAsync(reader, Math.Max(1, maxRows), cancellationToken).ConfigureAwait(false);
-                QueryResult rows;
-                ulong lsn;
-                if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows = first;
-                    lsn = await ReadLsnAsync(reader, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    rows = QueryResult.Empty;
-                    lsn = (ulong)(long)first.Rows[0][0]!;
-                }
-
+                var (rows, lsn) = await ReadRowsThenLsnAsync(reader, maxRows, cancellationToken).ConfigureAwait(false);
                 results.Add(new WriteResult(Math.Max(0, command.RecordsAffected), rows));
                 return new CommittedWrite(shard.Id, results, lsn);
             }
@@ -243,6 +237,36 @@ public sealed class ShardExecutor
             await RollbackQuietlyAsync(connection).ConfigureAwait(false);
             throw;
         }
+    }
+
+    // The common write: the statement alone in autocommit (read committed, the connection's default timeout), then an
+    // error barrier (a Sync, at which PostgreSQL commits it), then the commit LSN read: two prepared statements in one
+    // round trip where an explicit transaction needs four. A failed statement committed nothing (the LSN read after
+    // the barrier runs regardless, harmlessly), so the caller may run it again.
+    private static async Task<CommittedWrite> WriteAutocommitAsync(NpgsqlConnection connection, ShardDefinition shard, BoundStatement statement, int maxRows, List<WriteResult> results, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        var command = new NpgsqlBatchCommand(statement.Sql) { AppendErrorBarrier = true };
+        command.Parameters.AddRange(statement.CloneParameters());
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var (rows, lsn) = await ReadRowsThenLsnAsync(reader, maxRows, cancellationToken).ConfigureAwait(false);
+        results.Add(new WriteResult(Math.Max(0, command.RecordsAffected), rows));
+        return new CommittedWrite(shard.Id, results, lsn);
+    }
+
+    // A write statement's results, then the commit LSN: two results when the statement returns rows (its rows, then the
+    // LSN), else one (the LSN).
+    private static async Task<(QueryResult Rows, ulong Lsn)> ReadRowsThenLsnAsync(NpgsqlDataReader reader, int maxRows, CancellationToken cancellationToken)
+    {
+        var first = await ReadAllAsync(reader, Math.Max(1, maxRows), cancellationToken).ConfigureAwait(false);
+        if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (first, await ReadLsnAsync(reader, cancellationToken).ConfigureAwait(false));
+        }
+
+        return (QueryResult.Empty, (ulong)(long)first.Rows[0][0]!);
     }
 
     // Reads the rows up to the limit, then drains the rest so RecordsAffected is final even when RETURNING rows were truncated.

@@ -86,7 +86,7 @@ public sealed partial class ShardReader
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2101, EventName = "ReadRetried", Level = LogLevel.Warning, Message = "Read on {NodeId} of shard {ShardId} failed to connect; retried on another node")]
+        [LoggerMessage(EventId = LogEventIds.ReadRetried, EventName = "ReadRetried", Level = LogLevel.Warning, Message = "Read on {NodeId} of shard {ShardId} failed to connect; retried on another node")]
         public static partial void ReadRetried(ILogger logger, string nodeId, string shardId);
     }
 }

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
+using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,11 +24,11 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     // replica out of rotation. Until the WAL receiver reports a position (NULL), the commit-time lag is used.
     private const string ProbeSql =
         """
-        select pg_is_in_recovery(),
-               coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8,
+        select pg_is_in_recovery() as InRecovery,
+               coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8 as Lsn,
                case when not pg_is_in_recovery() then 0::float8
                     when pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() then 0::float8
-                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end
+                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end as LagSeconds
         """;
 
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
@@ -54,9 +56,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
 
     /// <summary>Completes when every node has been probed once.</summary>
     public Task FirstRound => _firstRound.Task;
-
-    /// <summary>Raised after every probe round.</summary>
-    public event Action? ProbeRoundCompleted;
 
     /// <summary>The last finding for a node.</summary>
     public NodeHealth Get(NodeDefinition node) => _health.TryGetValue(node.Id, out var h) ? h : NodeHealth.Unknown(node);
@@ -115,7 +114,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
         }
 
         _firstRound.TrySetResult();
-        ProbeRoundCompleted?.Invoke();
     }
 
     /// <inheritdoc />
@@ -157,20 +155,15 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             };
             await using var conn = new NpgsqlConnection(csb.ConnectionString);
             await conn.OpenAsync(cts.Token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(ProbeSql, conn);
-            await using var reader = await cmd.ExecuteReaderAsync(cts.Token).ConfigureAwait(false);
-            await reader.ReadAsync(cts.Token).ConfigureAwait(false);
-            bool inRecovery = reader.GetBoolean(0);
-            ulong lsn = (ulong)reader.GetInt64(1);
-            double lag = reader.GetDouble(2);
+            var probe = await conn.QuerySingleAsync<NodeProbe>(new CommandDefinition(ProbeSql, cancellationToken: cts.Token)).ConfigureAwait(false);
             return new NodeHealth
             {
                 NodeId = node.Id,
                 Role = node.Role,
                 Reachable = true,
-                InRecovery = inRecovery,
-                Lsn = lsn,
-                LagSeconds = lag,
+                InRecovery = probe.InRecovery,
+                Lsn = (ulong)probe.Lsn,
+                LagSeconds = probe.LagSeconds,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 CheckedAt = _time.GetUtcNow(),
             };
@@ -206,13 +199,13 @@ public sealed partial class NodeHealthMonitor : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, EventName = "NodeMarkedDown", Level = LogLevel.Warning, Message = "Node {NodeId} taken out of rotation: {Reason}")]
+        [LoggerMessage(EventId = LogEventIds.NodeMarkedDown, EventName = "NodeMarkedDown", Level = LogLevel.Warning, Message = "Node {NodeId} taken out of rotation: {Reason}")]
         public static partial void NodeMarkedDown(ILogger logger, string nodeId, string reason);
 
-        [LoggerMessage(EventId = 2002, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
+        [LoggerMessage(EventId = LogEventIds.NodeBackUp, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
         public static partial void NodeBackUp(ILogger logger, string nodeId);
 
-        [LoggerMessage(EventId = 2003, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
+        [LoggerMessage(EventId = LogEventIds.ProbeRoundFailed, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
         public static partial void ProbeRoundFailed(ILogger logger, Exception error);
     }
 }

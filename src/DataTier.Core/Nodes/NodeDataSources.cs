@@ -16,8 +16,8 @@ namespace DataTier.Core.Nodes;
 /// </summary>
 public sealed class NodeDataSources : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> _sources = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> _dataSources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ConnectionString, NodeRole Role, NpgsqlDataSource Source)> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ConnectionString, NodeRole Role, NpgsqlDataSource Source)> _dataSources = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<NpgsqlDataSource> _retired = [];
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly NodePoolOptions _options;
@@ -52,9 +52,9 @@ public sealed class NodeDataSources : IAsyncDisposable
         GetDataPath(node).Clear();
     }
 
-    private NpgsqlDataSource Get(ConcurrentDictionary<string, (string ConnectionString, NpgsqlDataSource Source)> sources, NodeDefinition node, bool dataPath)
+    private NpgsqlDataSource Get(ConcurrentDictionary<string, (string ConnectionString, NodeRole Role, NpgsqlDataSource Source)> sources, NodeDefinition node, bool dataPath)
     {
-        if (sources.TryGetValue(node.Id, out var entry) && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+        if (sources.TryGetValue(node.Id, out var entry) && Same(entry, node))
         {
             return entry.Source;
         }
@@ -63,7 +63,7 @@ public sealed class NodeDataSources : IAsyncDisposable
         {
             if (sources.TryGetValue(node.Id, out entry))
             {
-                if (string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+                if (Same(entry, node))
                 {
                     return entry.Source;
                 }
@@ -72,7 +72,7 @@ public sealed class NodeDataSources : IAsyncDisposable
             }
 
             var source = Create(node, _options, dataPath ? _dataStatementTimeoutMs : null);
-            sources[node.Id] = (node.ConnectionString, source);
+            sources[node.Id] = (node.ConnectionString, node.Role, source);
             return source;
         }
     }
@@ -115,6 +115,11 @@ public sealed class NodeDataSources : IAsyncDisposable
         }
     }
 
+    // A node's pools are rebuilt when its connection string or its role changes (a replica promoted to primary must
+    // not keep read-only session defaults).
+    private static bool Same((string ConnectionString, NodeRole Role, NpgsqlDataSource Source) entry, NodeDefinition node) =>
+        entry.Role == node.Role && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal);
+
     /// <summary>Connections in use per node (from the admission gates).</summary>
     public int InUse(string nodeId) => _gates.TryGetValue(nodeId, out var g) ? _options.MaxPoolSize - g.CurrentCount : 0;
 
@@ -137,10 +142,11 @@ public sealed class NodeDataSources : IAsyncDisposable
             builder.NoResetOnClose = true;
             builder.MaxAutoPrepare = 256;
             builder.AutoPrepareMinUsages = 2;
-            // A read needs no BEGIN READ ONLY of its own, and a request at the default timeout no SET LOCAL: writes
-            // begin READ WRITE explicitly.
-            builder.Options = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"-c default_transaction_read_only=on -c statement_timeout={timeout}");
+            // A request at the default timeout needs no SET LOCAL. On a replica a read needs no BEGIN READ ONLY either
+            // (the session default says it, beside recovery); on a primary the session stays read-write so that a
+            // single-statement write runs in autocommit, and reads there begin READ ONLY themselves.
+            string statementTimeout = "-c statement_timeout=" + timeout.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            builder.Options = node.Role == NodeRole.Replica ? "-c default_transaction_read_only=on " + statementTimeout : statementTimeout;
             builder.ApplicationName = "datatier-data";
         }
 
@@ -156,12 +162,12 @@ public sealed class NodeDataSources : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var (_, source) in _sources.Values)
+        foreach (var (_, _, source) in _sources.Values)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }
 
-        foreach (var (_, source) in _dataSources.Values)
+        foreach (var (_, _, source) in _dataSources.Values)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }

@@ -6,7 +6,11 @@ public sealed class NodePoolOptions
     /// <summary>Configuration section.</summary>
     public const string SectionName = "DataTier:Pool";
 
-    /// <summary>Maximum pooled connections per node. Keep it under the server's max_connections minus a reserve.</summary>
+    /// <summary>
+    /// Maximum connections in use per node. Keep it under the server's max_connections minus a reserve; the data
+    /// path's pool and the administrative one may together hold more open while idle (up to twice this after
+    /// heavy use of both), until Npgsql's idle lifetime closes them.
+    /// </summary>
     public int MaxPoolSize { get; set; } = 50;
 
     /// <summary>Connections kept open per node.</summary>
@@ -23,7 +27,4 @@ public sealed class NodePoolOptions
 
     /// <summary>How long an open circuit refuses requests before letting one through (ms).</summary>
     public int CircuitBreakMs { get; set; } = 1000;
-
-    /// <summary>Connections left to operators on every server: max pool size must stay below max_connections minus this.</summary>
-    public int ReservedConnections { get; set; } = 10;
 }

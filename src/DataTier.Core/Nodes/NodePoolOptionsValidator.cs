@@ -39,11 +39,6 @@ public sealed class NodePoolOptionsValidator : IValidateOptions<NodePoolOptions>
             errors.Add($"DataTier:Pool:CircuitBreakMs is {options.CircuitBreakMs}; it must be at least 500 (Polly's minimum break).");
         }
 
-        if (options.ReservedConnections < 0)
-        {
-            errors.Add($"DataTier:Pool:ReservedConnections is {options.ReservedConnections}; it must be 0 or more.");
-        }
-
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

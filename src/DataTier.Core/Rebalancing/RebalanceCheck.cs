@@ -3,6 +3,7 @@ using DataTier.Core.Catalog;
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -37,15 +38,12 @@ public sealed class RebalanceCheck(
         foreach (var shard in snapshot.Shards)
         {
             await using var conn = await nodes.Get(shard.Primary).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(
+            var size = await conn.QuerySingleAsync<ShardSize>(new CommandDefinition(
                 """
-                select coalesce(sum(greatest(c.reltuples, 0)), 0)::int8, coalesce(sum(pg_table_size(c.oid)), 0)::int8
+                select coalesce(sum(greatest(c.reltuples, 0)), 0)::int8 as Rows, coalesce(sum(pg_table_size(c.oid)), 0)::int8 as Bytes
                 from unnest(@t::text[]) t join pg_class c on c.oid = to_regclass(quote_ident(t))
-                """, conn) { CommandTimeout = 30 };
-            cmd.Parameters.AddWithValue("t", tables);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            measured.Add((shard.Id, shard.Weight, reader.GetInt64(0), reader.GetInt64(1), Requests(shard.Id)));
+                """, new { t = tables }, commandTimeout: 30, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            measured.Add((shard.Id, shard.Weight, size.Rows, size.Bytes, Requests(shard.Id)));
         }
 
         var loads = RebalanceProposer.Loads(measured);
@@ -131,36 +129,33 @@ public sealed class RebalanceCheck(
     public async Task<IReadOnlyList<RebalanceProposal>> ListAsync(int limit, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(Select + " order by id desc limit @n", conn);
-        cmd.Parameters.AddWithValue("n", limit);
-        return await ReadAsync(cmd, cancellationToken).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<ProposalRow>(new CommandDefinition(
+            Select + " order by id desc limit @n", new { n = limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(ToProposal).ToList();
     }
 
     private const string Select =
-        "select id, created_at, instance, topology_version, imbalance, loads::text, weights::text, status, applied_version from datatier.rebalance_proposals";
+        "select id as Id, created_at as CreatedAt, instance as Instance, topology_version as TopologyVersion, imbalance as Imbalance, " +
+        "loads::text as Loads, weights::text as Weights, status as Status, applied_version as AppliedVersion from datatier.rebalance_proposals";
 
     private async Task<RebalanceProposal?> FindAsync(long id, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(Select + " where id = @id", conn);
-        cmd.Parameters.AddWithValue("id", id);
-        return (await ReadAsync(cmd, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        var row = await conn.QuerySingleOrDefaultAsync<ProposalRow>(new CommandDefinition(
+            Select + " where id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : ToProposal(row);
     }
 
-    private static async Task<List<RebalanceProposal>> ReadAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        var list = new List<RebalanceProposal>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(new RebalanceProposal(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt64(3), reader.GetDouble(4),
-                JsonSerializer.Deserialize<List<ShardLoad>>(reader.GetString(5), Json)!,
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(6), Json)!,
-                reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
-        }
-
-        return list;
-    }
+    private static RebalanceProposal ToProposal(ProposalRow row) => new(
+        row.Id,
+        new DateTimeOffset(row.CreatedAt),
+        row.Instance,
+        row.TopologyVersion,
+        row.Imbalance,
+        JsonSerializer.Deserialize<List<ShardLoad>>(row.Loads, Json)!,
+        JsonSerializer.Deserialize<Dictionary<string, double>>(row.Weights, Json)!,
+        row.Status,
+        row.AppliedVersion);
 
     private CatalogTopologyProvider Provider() =>
         services.GetService<CatalogTopologyProvider>()
@@ -169,14 +164,8 @@ public sealed class RebalanceCheck(
     private async Task<string[]> ShardedTableNamesAsync(CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand("select table_name from datatier.sharded_tables order by 1", conn);
-        var names = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
+        var names = await conn.QueryAsync<string>(new CommandDefinition(
+            "select table_name from datatier.sharded_tables order by 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. names];
     }
 

@@ -3,6 +3,7 @@ using DataTier.Core.Execution;
 using DataTier.Core.Nodes;
 using DataTier.Core.Ring;
 using DataTier.Core.Topology;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Core.Rebalancing;
@@ -115,58 +116,30 @@ public sealed class RebalancePlanner(ITopologyProvider topology, CatalogDatabase
     public async Task<IReadOnlyList<ShardedTable>> ShardedTablesAsync(CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand("select table_name, shard_key_column from datatier.sharded_tables order by table_name", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var tables = new List<ShardedTable>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            tables.Add(new ShardedTable(reader.GetString(0), reader.GetString(1)));
-        }
-
-        return tables;
+        var tables = await conn.QueryAsync<ShardedTable>(new CommandDefinition(
+            "select table_name as Name, shard_key_column as KeyColumn from datatier.sharded_tables order by table_name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return tables.ToList();
     }
 
     private static async Task<List<string>> WithoutPrimaryKeyAsync(NpgsqlConnection conn, IReadOnlyList<ShardedTable> tables, CancellationToken cancellationToken)
     {
-        await using var cmd = new NpgsqlCommand(
+        var missing = await conn.QueryAsync<string>(new CommandDefinition(
             "select t from unnest(@t::text[]) t where not exists (select 1 from pg_constraint c where c.conrelid = to_regclass(quote_ident(t)) and c.contype = 'p') order by 1",
-            conn) { CommandTimeout = 30 };
-        cmd.Parameters.AddWithValue("t", tables.Select(t => t.Name).ToArray());
-        var missing = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            missing.Add(reader.GetString(0));
-        }
-
-        return missing;
+            new { t = tables.Select(t => t.Name).ToArray() }, commandTimeout: 30, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return missing.ToList();
     }
 
     private static async Task<List<(int Segment, long Rows)>> CountAsync(NpgsqlConnection conn, ShardedTable table, long[] thresholds, CancellationToken cancellationToken)
     {
         // The same position the router computes: PostgreSQL's hashtextextended of the key as text.
         string position = $"hashtextextended({Sql.SqlQuoting.Identifier(table.KeyColumn)}::text, 0)";
-        string sql = thresholds.Length == 0
-            ? $"select 0, count(*) from {Sql.SqlQuoting.Identifier(table.Name)}"
-            : $"select width_bucket({position}, @t), count(*) from {Sql.SqlQuoting.Identifier(table.Name)} group by 1";
-        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = CountTimeoutSeconds };
-        if (thresholds.Length > 0)
-        {
-            cmd.Parameters.AddWithValue("t", thresholds);
-        }
-
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var counts = new List<(int, long)>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            long n = reader.GetInt64(1);
-            if (n > 0)
-            {
-                counts.Add((reader.GetInt32(0), n));
-            }
-        }
-
-        return counts;
+        var command = thresholds.Length == 0
+            ? new CommandDefinition($"select 0 as Segment, count(*) as Rows from {Sql.SqlQuoting.Identifier(table.Name)}",
+                commandTimeout: CountTimeoutSeconds, cancellationToken: cancellationToken)
+            : new CommandDefinition($"select width_bucket({position}, @t) as Segment, count(*) as Rows from {Sql.SqlQuoting.Identifier(table.Name)} group by 1",
+                new { t = thresholds }, commandTimeout: CountTimeoutSeconds, cancellationToken: cancellationToken);
+        var counts = await conn.QueryAsync<SegmentCount>(command).ConfigureAwait(false);
+        return counts.Where(c => c.Rows > 0).Select(c => (c.Segment, c.Rows)).ToList();
     }
 
     private static async Task<long> TableBytesAsync(NpgsqlConnection conn, ShardedTable table, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using DataTier.Core.Catalog;
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,9 +37,6 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
 
     /// <inheritdoc />
     public TopologySnapshot Current => _current;
-
-    /// <summary>Raised after a newer version is in force.</summary>
-    public event Action<TopologySnapshot>? Changed;
 
     /// <summary>Seeds and loads the catalog's topology; the server does not take requests before this returns.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -175,7 +173,6 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
         var snapshot = document.ToSnapshot(version);
         _current = snapshot;
         Log.VersionInForce(_logger, version, snapshot.Shards.Length, snapshot.PendingShards.Length);
-        Changed?.Invoke(snapshot);
     }
 
     /// <inheritdoc />
@@ -187,13 +184,13 @@ public sealed partial class CatalogTopologyProvider : BackgroundService, ITopolo
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1201, EventName = "TopologyVersionInForce", Level = LogLevel.Information, Message = "Topology version {Version} in force: {Routed} shard(s) routing, {Pending} pending")]
+        [LoggerMessage(EventId = LogEventIds.TopologyVersionInForce, EventName = "TopologyVersionInForce", Level = LogLevel.Information, Message = "Topology version {Version} in force: {Routed} shard(s) routing, {Pending} pending")]
         public static partial void VersionInForce(ILogger logger, long version, int routed, int pending);
 
-        [LoggerMessage(EventId = 1202, EventName = "TopologyListenFailed", Level = LogLevel.Warning, Message = "Listening for topology changes failed ({ExceptionType}: {Reason}); reconnecting, polling meanwhile")]
+        [LoggerMessage(EventId = LogEventIds.TopologyListenFailed, EventName = "TopologyListenFailed", Level = LogLevel.Warning, Message = "Listening for topology changes failed ({ExceptionType}: {Reason}); reconnecting, polling meanwhile")]
         public static partial void ListenFailed(ILogger logger, string exceptionType, string reason);
 
-        [LoggerMessage(EventId = 1203, EventName = "TopologyPollFailed", Level = LogLevel.Warning, Message = "Reading the topology from the catalog failed ({ExceptionType}: {Reason})")]
+        [LoggerMessage(EventId = LogEventIds.TopologyPollFailed, EventName = "TopologyPollFailed", Level = LogLevel.Warning, Message = "Reading the topology from the catalog failed ({ExceptionType}: {Reason})")]
         public static partial void PollFailed(ILogger logger, string exceptionType, string reason);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DataTier.Core.Catalog;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Core.Topology;
@@ -85,15 +86,16 @@ public sealed class CatalogTopologyStore(CatalogDatabase catalog)
 
     private static async Task<(long Version, TopologyDocument Document)?> LatestAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken cancellationToken)
     {
-        await using var cmd = new NpgsqlCommand("select version, document::text from datatier.topology_versions order by version desc limit 1", conn, tx);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var row = await conn.QuerySingleOrDefaultAsync<TopologyVersionRow>(new CommandDefinition(
+            "select version as Version, document::text as Document from datatier.topology_versions order by version desc limit 1",
+            transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (row is null)
         {
             return null;
         }
 
-        var document = JsonSerializer.Deserialize<TopologyDocument>(reader.GetString(1), Json)
-            ?? throw new InvalidDataException($"Topology version {reader.GetInt64(0)} in the catalog is not a topology document.");
-        return (reader.GetInt64(0), document);
+        var document = JsonSerializer.Deserialize<TopologyDocument>(row.Document, Json)
+            ?? throw new InvalidDataException($"Topology version {row.Version} in the catalog is not a topology document.");
+        return (row.Version, document);
     }
 }

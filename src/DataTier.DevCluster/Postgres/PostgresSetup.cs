@@ -22,7 +22,7 @@ internal static class PostgresSetup
         listen_addresses = '127.0.0.1'
         unix_socket_directories = '{Quote(socketDir)}'
         unix_socket_permissions = 0700
-        max_connections = 200
+        max_connections = 300
         wal_level = logical
         max_wal_senders = 20
         max_replication_slots = 20

@@ -1,3 +1,4 @@
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace DataTier.Postgres.Diagnostics;
@@ -8,48 +9,48 @@ namespace DataTier.Postgres.Diagnostics;
 /// </summary>
 internal static partial class WireLog
 {
-    [LoggerMessage(EventId = WireEventIds.ListenerStarted, EventName = "WireListenerStarted", Level = LogLevel.Information, Message = "PostgreSQL wire front end listening on {Endpoint}")]
+    [LoggerMessage(EventId = LogEventIds.WireListenerStarted, EventName = "WireListenerStarted", Level = LogLevel.Information, Message = "PostgreSQL wire front end listening on {Endpoint}")]
     public static partial void ListenerStarted(ILogger logger, string endpoint);
 
-    [LoggerMessage(EventId = WireEventIds.ClientConnected, EventName = "WireClientConnected", Level = LogLevel.Debug, Message = "Wire client {ProcessId} logged in as {User}")]
+    [LoggerMessage(EventId = LogEventIds.WireClientConnected, EventName = "WireClientConnected", Level = LogLevel.Debug, Message = "Wire client {ProcessId} logged in as {User}")]
     public static partial void ClientConnected(ILogger logger, int processId, string user);
 
-    [LoggerMessage(EventId = WireEventIds.AuthenticationFailed, EventName = "WireAuthenticationFailed", Level = LogLevel.Warning, Message = "Wire login failed for user {User}: {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.WireAuthenticationFailed, EventName = "WireAuthenticationFailed", Level = LogLevel.Warning, Message = "Wire login failed for user {User}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string user, string reason);
 
-    [LoggerMessage(EventId = WireEventIds.NoVerifier, EventName = "WireUserHasNoVerifier", Level = LogLevel.Warning, Message = "Wire login refused for API key {User}: it has no ScramSha256 verifier (DataTier:Auth:Keys:N:ScramSha256), so it cannot log in with the PostgreSQL protocol")]
+    [LoggerMessage(EventId = LogEventIds.WireUserHasNoVerifier, EventName = "WireUserHasNoVerifier", Level = LogLevel.Warning, Message = "Wire login refused for API key {User}: it has no ScramSha256 verifier (DataTier:Auth:Keys:N:ScramSha256), so it cannot log in with the PostgreSQL protocol")]
     public static partial void NoVerifier(ILogger logger, string user);
 
-    [LoggerMessage(EventId = WireEventIds.ProtocolViolation, EventName = "WireProtocolViolation", Level = LogLevel.Information, Message = "Wire client {ProcessId} broke the protocol ({SqlState}, fatal: {Fatal})")]
+    [LoggerMessage(EventId = LogEventIds.WireProtocolViolation, EventName = "WireProtocolViolation", Level = LogLevel.Information, Message = "Wire client {ProcessId} broke the protocol ({SqlState}, fatal: {Fatal})")]
     public static partial void ProtocolViolation(ILogger logger, int processId, string sqlState, bool fatal);
 
-    [LoggerMessage(EventId = WireEventIds.StatementRefused, EventName = "WireStatementRefused", Level = LogLevel.Debug, Message = "Wire client {ProcessId}: statement refused with {SqlState}")]
+    [LoggerMessage(EventId = LogEventIds.WireStatementRefused, EventName = "WireStatementRefused", Level = LogLevel.Debug, Message = "Wire client {ProcessId}: statement refused with {SqlState}")]
     public static partial void StatementRefused(ILogger logger, int processId, string sqlState);
 
-    [LoggerMessage(EventId = WireEventIds.SessionFailed, EventName = "WireSessionFailed", Level = LogLevel.Warning, Message = "Wire client {ProcessId} session ended by an unexpected {ExceptionType}")]
+    [LoggerMessage(EventId = LogEventIds.WireSessionFailed, EventName = "WireSessionFailed", Level = LogLevel.Warning, Message = "Wire client {ProcessId} session ended by an unexpected {ExceptionType}")]
     public static partial void SessionFailed(ILogger logger, int processId, string exceptionType, Exception exception);
 
-    [LoggerMessage(EventId = WireEventIds.BackendConnected, EventName = "WireBackendConnected", Level = LogLevel.Debug, Message = "Opened a wire backend connection to node {NodeId} (backend pid {BackendPid})")]
+    [LoggerMessage(EventId = LogEventIds.WireBackendConnected, EventName = "WireBackendConnected", Level = LogLevel.Debug, Message = "Opened a wire backend connection to node {NodeId} (backend pid {BackendPid})")]
     public static partial void BackendConnected(ILogger logger, string nodeId, int backendPid);
 
-    [LoggerMessage(EventId = WireEventIds.BackendConnectFailed, EventName = "WireBackendConnectFailed", Level = LogLevel.Warning, Message = "Could not open a wire backend connection to node {NodeId} ({Endpoint}): {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.WireBackendConnectFailed, EventName = "WireBackendConnectFailed", Level = LogLevel.Warning, Message = "Could not open a wire backend connection to node {NodeId} ({Endpoint}): {Reason}")]
     public static partial void BackendConnectFailed(ILogger logger, string nodeId, string endpoint, string reason);
 
-    [LoggerMessage(EventId = WireEventIds.BackendBroken, EventName = "WireBackendBroken", Level = LogLevel.Warning, Message = "Wire backend connection to node {NodeId} broke ({ExceptionType}); it was discarded")]
+    [LoggerMessage(EventId = LogEventIds.WireBackendBroken, EventName = "WireBackendBroken", Level = LogLevel.Warning, Message = "Wire backend connection to node {NodeId} broke ({ExceptionType}); it was discarded")]
     public static partial void BackendBroken(ILogger logger, string nodeId, string exceptionType);
 
-    [LoggerMessage(EventId = WireEventIds.CancelForwarded, EventName = "WireCancelForwarded", Level = LogLevel.Information, Message = "Forwarded a cancel request of wire client {ProcessId} to node {NodeId}")]
+    [LoggerMessage(EventId = LogEventIds.WireCancelForwarded, EventName = "WireCancelForwarded", Level = LogLevel.Information, Message = "Forwarded a cancel request of wire client {ProcessId} to node {NodeId}")]
     public static partial void CancelForwarded(ILogger logger, int processId, string nodeId);
 
-    [LoggerMessage(EventId = WireEventIds.CancelIgnored, EventName = "WireCancelIgnored", Level = LogLevel.Debug, Message = "Ignored a cancel request for wire client {ProcessId}: {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.WireCancelIgnored, EventName = "WireCancelIgnored", Level = LogLevel.Debug, Message = "Ignored a cancel request for wire client {ProcessId}: {Reason}")]
     public static partial void CancelIgnored(ILogger logger, int processId, string reason);
 
-    [LoggerMessage(EventId = WireEventIds.InvalidationFailed, EventName = "WireInvalidationFailed", Level = LogLevel.Warning, Message = "Could not invalidate the cache after a wire write on shard {ShardId} ({ExceptionType})")]
+    [LoggerMessage(EventId = LogEventIds.WireInvalidationFailed, EventName = "WireInvalidationFailed", Level = LogLevel.Warning, Message = "Could not invalidate the cache after a wire write on shard {ShardId} ({ExceptionType})")]
     public static partial void InvalidationFailed(ILogger logger, string shardId, string exceptionType);
 
-    [LoggerMessage(EventId = WireEventIds.ShardedTablesLoaded, EventName = "WireShardedTablesLoaded", Level = LogLevel.Information, Message = "Wire routing knows {Count} sharded table(s) from the catalog")]
+    [LoggerMessage(EventId = LogEventIds.WireShardedTablesLoaded, EventName = "WireShardedTablesLoaded", Level = LogLevel.Information, Message = "Wire routing knows {Count} sharded table(s) from the catalog")]
     public static partial void ShardedTablesLoaded(ILogger logger, int count);
 
-    [LoggerMessage(EventId = WireEventIds.ShardedTablesFailed, EventName = "WireShardedTablesFailed", Level = LogLevel.Warning, Message = "Could not read datatier.sharded_tables from the catalog ({ExceptionType}); wire routing keeps the previous list")]
+    [LoggerMessage(EventId = LogEventIds.WireShardedTablesFailed, EventName = "WireShardedTablesFailed", Level = LogLevel.Warning, Message = "Could not read datatier.sharded_tables from the catalog ({ExceptionType}); wire routing keeps the previous list")]
     public static partial void ShardedTablesFailed(ILogger logger, string exceptionType);
 }

@@ -19,7 +19,7 @@ public sealed class ApiKeyDefinition
     /// <summary>Granted scopes: data:read, data:write, admin.</summary>
     public List<string> Scopes { get; set; } = [];
 
-    /// <summary>The authentication result of this key, made once (set by the handler, not by configuration).</summary>
+    /// <summary>The principal of this key, made once (set by the access middleware, not by configuration).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    internal Microsoft.AspNetCore.Authentication.AuthenticateResult? Authenticated { get; set; }
+    internal System.Security.Claims.ClaimsPrincipal? Principal { get; set; }
 }

@@ -32,26 +32,29 @@ public sealed class ApiKeyStore
         });
     }
 
-    /// <summary>The key definition matching a presented key, or null.</summary>
-    public ApiKeyDefinition? Find(string presented)
+    /// <summary>
+    /// The key definition matching a presented key, or null. A remembered key is looked up by the span itself (the
+    /// header's substring is never copied into a string for it).
+    /// </summary>
+    public ApiKeyDefinition? Find(ReadOnlySpan<char> presented)
     {
         var matched = _matched;
-        if (matched.TryGetValue(presented, out var known))
+        if (matched.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(presented, out var known))
         {
             return known;
         }
 
-        var found = Find(presented.AsSpan());
+        var found = FindByHash(presented);
         if (found is not null && matched.Count < MaxRemembered)
         {
-            matched.TryAdd(presented, found);
+            matched.TryAdd(presented.ToString(), found);
         }
 
         return found;
     }
 
     /// <summary>The key definition matching a presented key, or null, by hash (nothing remembered).</summary>
-    public ApiKeyDefinition? Find(ReadOnlySpan<char> presented)
+    public ApiKeyDefinition? FindByHash(ReadOnlySpan<char> presented)
     {
         int max = Encoding.UTF8.GetMaxByteCount(presented.Length);
         if (max > 4096)

@@ -11,7 +11,7 @@ public static class AdviceEndpoints
     /// <summary>Maps <c>POST /admin/db/optimize</c> and <c>GET /admin/db/index-advice</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var db = app.MapGroup("/admin/db").RequireAuthorization(Scopes.Admin);
+        var db = app.MapGroup("/admin/db").RequireScope(Scopes.Admin);
         db.MapPost("/optimize", static async (bool? write, IndexAdvisor advisor, AdviceStore store, IOptions<AdvisorOptions> options, CancellationToken ct) =>
         {
             var report = await advisor.RunAsync("api", Environment.MachineName + ":" + Environment.ProcessId, ct);

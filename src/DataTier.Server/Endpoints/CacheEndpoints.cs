@@ -18,7 +18,7 @@ public static class CacheEndpoints
     /// <summary>Maps <c>/admin/cache/*</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var cache = app.MapGroup("/admin/cache").RequireAuthorization(Scopes.Admin);
+        var cache = app.MapGroup("/admin/cache").RequireScope(Scopes.Admin);
         cache.MapGet("/stats", static (CacheStats stats, QueryCache layers) =>
         {
             var (entries, bytes) = layers.L1Usage;

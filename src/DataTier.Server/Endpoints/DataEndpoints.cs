@@ -18,11 +18,17 @@ public static class DataEndpoints
     /// <summary>Maps the data API.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
+        // Plain request delegates over the singletons they need, resolved once: parameter binding from DI would
+        // create a request service scope on every request for services that live as long as the app.
+        var services = app.ServiceProvider;
+        var data = services.GetRequiredService<DataGateway>();
+        var preparer = services.GetRequiredService<StatementPreparer>();
+        var tokens = services.GetRequiredService<SessionTokenCodec>();
         var v1 = app.MapGroup("/v1");
-        v1.MapPost("/query", QueryAsync).RequireAuthorization(Scopes.DataRead);
-        v1.MapPost("/scatter", ScatterAsync).RequireAuthorization(Scopes.DataRead);
-        v1.MapPost("/execute", ExecuteAsync).RequireAuthorization(Scopes.DataWrite);
-        v1.MapPost("/transaction", TransactionAsync).RequireAuthorization(Scopes.DataWrite);
+        v1.MapPost("/query", http => QueryAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead);
+        v1.MapPost("/scatter", http => ScatterAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead);
+        v1.MapPost("/execute", http => ExecuteAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite);
+        v1.MapPost("/transaction", http => TransactionAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite);
     }
 
     private static async Task QueryAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
@@ -57,9 +63,9 @@ public static class DataEndpoints
         await AnswerWriter.SendAsync(http, w);
     }
 
-    private static void WriteCacheInfo(Utf8JsonWriter w, CacheHitInfo? cache)
+    private static void WriteCacheInfo(Utf8JsonWriter w, CacheHitInfo? hit)
     {
-        if (cache is null)
+        if (hit is not { } cache)
         {
             return;
         }

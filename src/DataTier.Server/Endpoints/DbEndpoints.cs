@@ -16,7 +16,7 @@ public static class DbEndpoints
     /// <summary>Maps <c>/admin/db/*</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var db = app.MapGroup("/admin/db").RequireAuthorization(Scopes.Admin);
+        var db = app.MapGroup("/admin/db").RequireScope(Scopes.Admin);
         db.MapGet("/slow-queries", static async (int? limit, string? sort, string? shard, long? minCalls, QueryDigest digest, DatabaseInspector inspector, IOptions<DigestOptions> options, CancellationToken ct) =>
         {
             string order = sort?.ToLowerInvariant() ?? "total";

@@ -6,6 +6,7 @@ using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
 using DataTier.Server.Problems;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Server.Endpoints;
@@ -21,7 +22,7 @@ public static class ShardEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var shards = app.MapGroup("/admin/shards").RequireAuthorization(Scopes.Admin);
+        var shards = app.MapGroup("/admin/shards").RequireScope(Scopes.Admin);
         shards.MapPost("/", AddAsync);
         shards.MapPut("/{id}/weight", static async (string id, HttpContext http, IServiceProvider services) =>
         {
@@ -34,7 +35,7 @@ public static class ShardEndpoints
         shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
 
-        var rebalance = app.MapGroup("/admin/rebalance").RequireAuthorization(Scopes.Admin);
+        var rebalance = app.MapGroup("/admin/rebalance").RequireScope(Scopes.Admin);
         rebalance.MapGet("/proposals", static async (HttpContext http, RebalanceCheck check) =>
             TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)));
         rebalance.MapPost("/check", static (HttpContext http, RebalanceCheck check) =>
@@ -117,31 +118,25 @@ public static class ShardEndpoints
         }
 
         var catalog = services.GetRequiredService<CatalogDatabase>();
-        List<string> tables = [];
+        string[] tables;
         await using (var conn = await catalog.OpenAsync(cancellationToken))
-        await using (var cmd = new NpgsqlCommand("select table_name from datatier.sharded_tables order by 1", conn))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                tables.Add(reader.GetString(0));
-            }
+            tables = [.. await conn.QueryAsync<string>(new CommandDefinition("select table_name from datatier.sharded_tables order by 1", cancellationToken: cancellationToken))];
         }
 
         try
         {
             await using var target = new NpgsqlConnection(builder.ConnectionString);
             await target.OpenAsync(cancellationToken);
-            await using var cmd = new NpgsqlCommand("select pg_is_in_recovery(), array(select t from unnest(@t::text[]) t where to_regclass(quote_ident(t)) is null)", target);
-            cmd.Parameters.AddWithValue("t", tables.ToArray());
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (reader.GetBoolean(0))
+            var state = await target.QuerySingleAsync<NewShardState>(new CommandDefinition(
+                "select pg_is_in_recovery() as InRecovery, array(select t from unnest(@t::text[]) t where to_regclass(quote_ident(t)) is null) as MissingTables",
+                new { t = tables }, cancellationToken: cancellationToken));
+            if (state.InRecovery)
             {
                 throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "shard-not-primary", "Not a primary", "'primary' points at a server in recovery (a standby); give the shard's writable primary.");
             }
 
-            var missing = reader.GetFieldValue<string[]>(1);
+            var missing = state.MissingTables;
             if (missing.Length > 0)
             {
                 throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "shard-schema-missing", "Shard schema missing",

@@ -12,7 +12,7 @@ public static class TopologyEndpoints
     /// <summary>Maps <c>/admin/topology</c> and <c>/admin/topology/route</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/topology").RequireAuthorization(Scopes.Admin);
+        var admin = app.MapGroup("/admin/topology").RequireScope(Scopes.Admin);
         admin.MapGet("/", static (ITopologyProvider topology, NodeHealthMonitor monitor) =>
         {
             var snapshot = topology.Current;

@@ -1,4 +1,5 @@
 using DataTier.Core.Catalog;
+using DataTier.Core.Diagnostics;
 using DataTier.Migrations;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -46,7 +47,7 @@ public sealed partial class CatalogSchemaCheck(IOptions<CatalogOptions> options,
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1201, EventName = "CatalogSchemaUnchecked", Level = LogLevel.Warning, Message = "Could not check the catalog's schema version at start-up: {Reason}")]
+        [LoggerMessage(EventId = LogEventIds.CatalogSchemaUnchecked, EventName = "CatalogSchemaUnchecked", Level = LogLevel.Warning, Message = "Could not check the catalog's schema version at start-up: {Reason}")]
         public static partial void Unchecked(ILogger logger, string reason);
     }
 }

@@ -1,4 +1,5 @@
 using DataTier.Core.Advice;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -40,7 +41,7 @@ public sealed partial class IndexAdviceJob(IndexAdvisor advisor, AdviceStore sto
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6101, EventName = "AdviceJobSkipped", Level = LogLevel.Information, Message = "Scheduled index advice skipped: a run is already in progress")]
+        [LoggerMessage(EventId = LogEventIds.AdviceJobSkipped, EventName = "AdviceJobSkipped", Level = LogLevel.Information, Message = "Scheduled index advice skipped: a run is already in progress")]
         public static partial void Skipped(ILogger logger);
     }
 }

@@ -1,3 +1,4 @@
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Rebalancing;
 using DataTier.Core.Topology;
 using Quartz;
@@ -39,13 +40,13 @@ public sealed partial class RebalanceCheckJob(RebalanceCheck check, ILogger<Reba
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6201, EventName = "RebalanceProposed", Level = LogLevel.Information, Message = "Rebalancing check: imbalance {Imbalance:0.000}, proposal {Id} recorded ({Status})")]
+        [LoggerMessage(EventId = LogEventIds.RebalanceProposed, EventName = "RebalanceProposed", Level = LogLevel.Information, Message = "Rebalancing check: imbalance {Imbalance:0.000}, proposal {Id} recorded ({Status})")]
         public static partial void Proposed(ILogger logger, long id, double imbalance, string status);
 
-        [LoggerMessage(EventId = 6202, EventName = "RebalanceBalanced", Level = LogLevel.Debug, Message = "Rebalancing check: imbalance {Imbalance:0.000}, within the threshold")]
+        [LoggerMessage(EventId = LogEventIds.RebalanceBalanced, EventName = "RebalanceBalanced", Level = LogLevel.Debug, Message = "Rebalancing check: imbalance {Imbalance:0.000}, within the threshold")]
         public static partial void Balanced(ILogger logger, double imbalance);
 
-        [LoggerMessage(EventId = 6203, EventName = "RebalanceNotInCatalog", Level = LogLevel.Debug, Message = "Rebalancing check skipped: this instance routes by the configured topology")]
+        [LoggerMessage(EventId = LogEventIds.RebalanceNotInCatalog, EventName = "RebalanceNotInCatalog", Level = LogLevel.Debug, Message = "Rebalancing check skipped: this instance routes by the configured topology")]
         public static partial void NotInCatalog(ILogger logger);
     }
 }

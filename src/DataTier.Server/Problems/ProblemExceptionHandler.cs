@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -68,7 +69,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 9001, EventName = "UnhandledException", Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered as 500")]
+        [LoggerMessage(EventId = LogEventIds.UnhandledException, EventName = "UnhandledException", Level = LogLevel.Error, Message = "Unhandled {ExceptionType} answered as 500")]
         public static partial void UnhandledException(ILogger logger, string exceptionType, Exception error);
     }
 }

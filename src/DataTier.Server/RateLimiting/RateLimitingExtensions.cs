@@ -3,6 +3,8 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using DataTier.Server.Problems;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DataTier.Server.RateLimiting;
 
@@ -12,15 +14,9 @@ public static class RateLimitingExtensions
     /// <summary>Adds the limiter from <c>DataTier:RateLimit</c>.</summary>
     public static IServiceCollection AddDataTierRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
-        if (options.RequestsPerSecond < 0 || options.Burst < 0)
-        {
-            throw new Microsoft.Extensions.Options.OptionsValidationException(RateLimitOptions.SectionName, typeof(RateLimitOptions),
-                [$"DataTier:RateLimit:RequestsPerSecond ({options.RequestsPerSecond}) and Burst ({options.Burst}) must be 0 or more."]);
-        }
-
-        services.AddRateLimiter(limiter =>
+        services.AddOptionsWithValidateOnStart<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.AddRateLimiter(static limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = static async (context, _) =>
@@ -30,6 +26,12 @@ public static class RateLimitingExtensions
                 await ProblemWriter.WriteAsync(context.HttpContext, 429, ProblemTypes.RateLimited, "Too many requests",
                     $"This API key sent more than its rate allows; retry after {retry} s.");
             };
+        });
+
+        // The limiter is built from the validated settings, when the middleware first asks for it.
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>(static (limiter, rateLimit) =>
+        {
+            var options = rateLimit.Value;
             if (options.RequestsPerSecond == 0)
             {
                 return;

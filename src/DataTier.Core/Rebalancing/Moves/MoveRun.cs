@@ -735,28 +735,28 @@ internal sealed partial class MoveRun : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1301, EventName = "MoveDriving", Level = LogLevel.Information, Message = "Driving rebalancing move {MoveId} from phase {Phase}")]
+        [LoggerMessage(EventId = LogEventIds.MoveDriving, EventName = "MoveDriving", Level = LogLevel.Information, Message = "Driving rebalancing move {MoveId} from phase {Phase}")]
         public static partial void Driving(ILogger logger, long moveId, string phase);
 
-        [LoggerMessage(EventId = 1302, EventName = "MoveSwitched", Level = LogLevel.Information, Message = "Rebalancing move {MoveId} switched the routing to topology version {Version}; writes were held {PauseMs:0} ms")]
+        [LoggerMessage(EventId = LogEventIds.MoveSwitched, EventName = "MoveSwitched", Level = LogLevel.Information, Message = "Rebalancing move {MoveId} switched the routing to topology version {Version}; writes were held {PauseMs:0} ms")]
         public static partial void Switched(ILogger logger, long moveId, long version, double pauseMs);
 
-        [LoggerMessage(EventId = 1303, EventName = "MoveFenceLifted", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} lifted its write fence after {HeldMs:0} ms: {Step} did not finish in time; retrying later")]
+        [LoggerMessage(EventId = LogEventIds.MoveFenceLifted, EventName = "MoveFenceLifted", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} lifted its write fence after {HeldMs:0} ms: {Step} did not finish in time; retrying later")]
         public static partial void FenceLifted(ILogger logger, long moveId, double heldMs, string step);
 
-        [LoggerMessage(EventId = 1304, EventName = "MoveStepFailed", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} failed in {Phase} ({Failures} in a row; {ExceptionType}: {Reason}); retrying")]
+        [LoggerMessage(EventId = LogEventIds.MoveStepFailed, EventName = "MoveStepFailed", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} failed in {Phase} ({Failures} in a row; {ExceptionType}: {Reason}); retrying")]
         public static partial void StepFailed(ILogger logger, long moveId, string phase, int failures, string exceptionType, string reason);
 
-        [LoggerMessage(EventId = 1305, EventName = "MoveFailed", Level = LogLevel.Error, Message = "Rebalancing move {MoveId} failed in {Phase}: {Reason}")]
+        [LoggerMessage(EventId = LogEventIds.MoveFailed, EventName = "MoveFailed", Level = LogLevel.Error, Message = "Rebalancing move {MoveId} failed in {Phase}: {Reason}")]
         public static partial void MoveFailed(ILogger logger, long moveId, string phase, string reason);
 
-        [LoggerMessage(EventId = 1306, EventName = "MoveFinished", Level = LogLevel.Information, Message = "Rebalancing move {MoveId} ended {State}; longest write pause {PauseMs:0} ms")]
+        [LoggerMessage(EventId = LogEventIds.MoveFinished, EventName = "MoveFinished", Level = LogLevel.Information, Message = "Rebalancing move {MoveId} ended {State}; longest write pause {PauseMs:0} ms")]
         public static partial void Finished(ILogger logger, long moveId, string state, double pauseMs);
 
-        [LoggerMessage(EventId = 1307, EventName = "MoveLeaseLost", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} is driven by another instance now; stopped here")]
+        [LoggerMessage(EventId = LogEventIds.MoveLeaseLost, EventName = "MoveLeaseLost", Level = LogLevel.Warning, Message = "Rebalancing move {MoveId} is driven by another instance now; stopped here")]
         public static partial void LeaseLost(ILogger logger, long moveId);
 
-        [LoggerMessage(EventId = 1308, EventName = "MoveLeaseRenewFailed", Level = LogLevel.Warning, Message = "Renewing the lease of rebalancing move {MoveId} failed: {Reason}")]
+        [LoggerMessage(EventId = LogEventIds.MoveLeaseRenewFailed, EventName = "MoveLeaseRenewFailed", Level = LogLevel.Warning, Message = "Renewing the lease of rebalancing move {MoveId} failed: {Reason}")]
         public static partial void RenewFailed(ILogger logger, long moveId, string reason);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DataTier.Core.Catalog;
 using DataTier.Core.Topology;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Core.Rebalancing.Moves;
@@ -14,7 +15,9 @@ public sealed class MoveStore(CatalogDatabase catalog)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private const string Columns = "id, state, spec::text, progress::text, error, owner, cancel_requested, created_at, updated_at, finished_at";
+    private const string Columns =
+        "id as Id, state as State, spec::text as Spec, progress::text as Progress, error as Error, owner as Owner, " +
+        "cancel_requested as CancelRequested, created_at as CreatedAt, updated_at as UpdatedAt, finished_at as FinishedAt";
 
     /// <summary>
     /// Records a new running move, leased to the instance that starts it (so it, not another, drives it from the
@@ -47,15 +50,12 @@ public sealed class MoveStore(CatalogDatabase catalog)
     public async Task<MoveRecord?> ClaimAsync(string instance, int leaseSeconds, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(
+        return await ReadOneAsync(conn, new CommandDefinition(
             $"""
             update datatier.rebalance_moves set owner = @i, lease_until = now() + make_interval(secs => @l), updated_at = now()
             where id = (select id from datatier.rebalance_moves where state = 'running' and (lease_until < now() or owner = @i) order by id limit 1 for update skip locked)
             returning {Columns}
-            """, conn);
-        cmd.Parameters.AddWithValue("i", instance);
-        cmd.Parameters.AddWithValue("l", (double)leaseSeconds);
-        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+            """, new { i = instance, l = (double)leaseSeconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -126,52 +126,41 @@ public sealed class MoveStore(CatalogDatabase catalog)
     public async Task<MoveRecord?> RequestCancelAsync(long id, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(
-            $"update datatier.rebalance_moves set cancel_requested = true where id = @id and state = 'running' and phase in ('preparing', 'copying', 'catching-up', 'fencing') returning {Columns}", conn);
-        cmd.Parameters.AddWithValue("id", id);
-        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+        return await ReadOneAsync(conn, new CommandDefinition(
+            $"update datatier.rebalance_moves set cancel_requested = true where id = @id and state = 'running' and phase in ('preparing', 'copying', 'catching-up', 'fencing') returning {Columns}",
+            new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>One move, or null.</summary>
     public async Task<MoveRecord?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand($"select {Columns} from datatier.rebalance_moves where id = @id", conn);
-        cmd.Parameters.AddWithValue("id", id);
-        return await ReadOneAsync(cmd, cancellationToken).ConfigureAwait(false);
+        return await ReadOneAsync(conn, new CommandDefinition(
+            $"select {Columns} from datatier.rebalance_moves where id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>The newest moves first.</summary>
     public async Task<IReadOnlyList<MoveRecord>> ListAsync(int limit, CancellationToken cancellationToken)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand($"select {Columns} from datatier.rebalance_moves order by id desc limit @n", conn);
-        cmd.Parameters.AddWithValue("n", limit);
-        var moves = new List<MoveRecord>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            moves.Add(Read(reader));
-        }
-
-        return moves;
+        var rows = await conn.QueryAsync<MoveRow>(new CommandDefinition(
+            $"select {Columns} from datatier.rebalance_moves order by id desc limit @n", new { n = limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(ToRecord).ToList();
     }
 
-    private static async Task<MoveRecord?> ReadOneAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
-    }
+    // At most one row: the statements select or update by primary key (or limit 1).
+    private static async Task<MoveRecord?> ReadOneAsync(NpgsqlConnection conn, CommandDefinition command) =>
+        await conn.QuerySingleOrDefaultAsync<MoveRow>(command).ConfigureAwait(false) is { } row ? ToRecord(row) : null;
 
-    private static MoveRecord Read(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0),
-        reader.GetString(1),
-        JsonSerializer.Deserialize<MoveSpec>(reader.GetString(2), Json)!,
-        JsonSerializer.Deserialize<MoveProgress>(reader.GetString(3), Json)!,
-        reader.IsDBNull(4) ? null : reader.GetString(4),
-        reader.IsDBNull(5) ? null : reader.GetString(5),
-        reader.GetBoolean(6),
-        reader.GetFieldValue<DateTimeOffset>(7),
-        reader.GetFieldValue<DateTimeOffset>(8),
-        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9));
+    private static MoveRecord ToRecord(MoveRow row) => new(
+        row.Id,
+        row.State,
+        JsonSerializer.Deserialize<MoveSpec>(row.Spec, Json)!,
+        JsonSerializer.Deserialize<MoveProgress>(row.Progress, Json)!,
+        row.Error,
+        row.Owner,
+        row.CancelRequested,
+        new DateTimeOffset(row.CreatedAt),
+        new DateTimeOffset(row.UpdatedAt),
+        row.FinishedAt is { } finished ? new DateTimeOffset(finished) : null);
 }

@@ -1,4 +1,5 @@
 using DataTier.Core.Caching;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -74,7 +75,7 @@ public sealed partial class RebalanceRunner(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1310, EventName = "RebalanceRunnerFailed", Level = LogLevel.Warning, Message = "Looking for a rebalancing move to drive failed ({ExceptionType}: {Reason})")]
+        [LoggerMessage(EventId = LogEventIds.RebalanceRunnerFailed, EventName = "RebalanceRunnerFailed", Level = LogLevel.Warning, Message = "Looking for a rebalancing move to drive failed ({ExceptionType}: {Reason})")]
         public static partial void RunnerFailed(ILogger logger, string exceptionType, string reason);
     }
 }

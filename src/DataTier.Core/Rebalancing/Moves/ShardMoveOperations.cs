@@ -1,4 +1,5 @@
 using System.Text;
+using Dapper;
 using Npgsql;
 
 namespace DataTier.Core.Rebalancing.Moves;
@@ -35,28 +36,16 @@ public static class ShardMoveOperations
         var shapes = new List<TableShape>();
         foreach (var table in tables)
         {
-            await using var cmd = new NpgsqlCommand(
+            var rows = (await conn.QueryAsync<TableColumn>(new CommandDefinition(
                 """
-                select quote_ident(a.attname), coalesce(i.indisprimary, false)
+                select quote_ident(a.attname) as Name, coalesce(i.indisprimary, false) as InPrimaryKey
                 from pg_attribute a
                 left join pg_index i on i.indrelid = a.attrelid and i.indisprimary and a.attnum = any(i.indkey)
                 where a.attrelid = to_regclass(quote_ident(@t)) and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
                 order by a.attnum
-                """, conn) { CommandTimeout = 30 };
-            cmd.Parameters.AddWithValue("t", table.Name);
-            var columns = new List<string>();
-            var key = new List<string>();
-            await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    columns.Add(reader.GetString(0));
-                    if (reader.GetBoolean(1))
-                    {
-                        key.Add(reader.GetString(0));
-                    }
-                }
-            }
+                """, new { t = table.Name }, commandTimeout: 30, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+            var columns = rows.Select(c => c.Name).ToList();
+            var key = rows.Where(c => c.InPrimaryKey).Select(c => c.Name).ToList();
 
             if (columns.Count == 0)
             {
@@ -241,23 +230,19 @@ public static class ShardMoveOperations
     public static async Task<long> CopySliceAsync(NpgsqlConnection source, NpgsqlConnection target, TableShape table, MoveRanges ranges, string from, string to, int slice, int batchRows, Func<int, Task> afterBatch, CancellationToken ct)
     {
         var (low, high) = Slice(slice);
-        await using var cmd = new NpgsqlCommand(
-            $"select to_jsonb(x)::text from {table.Name} x where {table.Position} between @lo and @hi and (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to",
-            source) { CommandTimeout = 0 };
-        cmd.Parameters.AddWithValue("lo", low);
-        cmd.Parameters.AddWithValue("hi", high);
-        cmd.Parameters.AddWithValue("g", ranges.TargetsFrom(from));
-        cmd.Parameters.AddWithValue("t", ranges.Thresholds);
-        cmd.Parameters.AddWithValue("to", to);
         long copied = 0;
         var batch = new List<string>(batchRows);
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        // Streamed, not buffered: a slice can be far larger than memory; each batch is written while the read goes on.
+        await using var reader = await source.ExecuteReaderAsync(new CommandDefinition(
+            $"select to_jsonb(x)::text as Json from {table.Name} x where {table.Position} between @lo and @hi and (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to",
+            new { lo = low, hi = high, g = ranges.TargetsFrom(from), t = ranges.Thresholds, to }, commandTimeout: 0, cancellationToken: ct)).ConfigureAwait(false);
+        var parse = reader.GetRowParser<JsonRow>();
         while (true)
         {
             bool more = await reader.ReadAsync(ct).ConfigureAwait(false);
             if (more)
             {
-                batch.Add(reader.GetString(0));
+                batch.Add(parse(reader).Json);
             }
 
             if (batch.Count == batchRows || (!more && batch.Count > 0))
@@ -290,17 +275,9 @@ public static class ShardMoveOperations
     /// </summary>
     public static async Task<Dictionary<string, int>> CatchUpAsync(NpgsqlConnection source, Func<string, Task<NpgsqlConnection>> target, IReadOnlyDictionary<string, TableShape> tables, MoveRanges ranges, long moveId, string from, int batchRows, CancellationToken ct)
     {
-        var entries = new List<(long Id, string Target, string Table, string Key)>();
-        await using (var cmd = new NpgsqlCommand("select id, target, table_name, pk::text from datatier_move.changes where move_id = @m order by id limit @n", source) { CommandTimeout = 60 })
-        {
-            cmd.Parameters.AddWithValue("m", moveId);
-            cmd.Parameters.AddWithValue("n", batchRows);
-            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                entries.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-            }
-        }
+        var entries = (await source.QueryAsync<CapturedChange>(new CommandDefinition(
+            "select id as Id, target as Target, table_name as Table, pk::text as Key from datatier_move.changes where move_id = @m order by id limit @n",
+            new { m = moveId, n = batchRows }, commandTimeout: 60, cancellationToken: ct)).ConfigureAwait(false)).ToList();
 
         var applied = new Dictionary<string, int>(StringComparer.Ordinal);
         if (entries.Count == 0)
@@ -317,24 +294,12 @@ public static class ShardMoveOperations
             }
 
             string keys = "[" + string.Join(",", group.Select(e => e.Key).Distinct(StringComparer.Ordinal)) + "]";
-            var rows = new List<string>();
-            await using (var fetch = new NpgsqlCommand(
+            var rows = await source.QueryAsync<string>(new CommandDefinition(
                 $"""
                 select to_jsonb(x)::text from {table.Name} x
                 where ({table.KeyList}) in (select {table.KeyList} from jsonb_populate_recordset(null::{table.Name}, @keys::jsonb))
                   and (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to
-                """, source) { CommandTimeout = 60 })
-            {
-                fetch.Parameters.AddWithValue("keys", keys);
-                fetch.Parameters.AddWithValue("g", targets);
-                fetch.Parameters.AddWithValue("t", ranges.Thresholds);
-                fetch.Parameters.AddWithValue("to", group.Key.Target);
-                await using var reader = await fetch.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    rows.Add(reader.GetString(0));
-                }
-            }
+                """, new { keys, g = targets, t = ranges.Thresholds, to = group.Key.Target }, commandTimeout: 60, cancellationToken: ct)).ConfigureAwait(false);
 
             var conn = await target(group.Key.Target).ConfigureAwait(false);
             await using (var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false))
@@ -373,20 +338,14 @@ public static class ShardMoveOperations
     /// </summary>
     public static async Task<(long Rows, decimal Checksum)> ChecksumAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, TableShape table, MoveRanges ranges, string from, string to, string excludedKeys, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
+        var checksum = await conn.QuerySingleAsync<TableChecksum>(new CommandDefinition(
             $"""
-            select count(*), coalesce(sum(hashtextextended(to_jsonb(x)::text, 0)::numeric), 0) from {table.Name} x
+            select count(*) as Rows, coalesce(sum(hashtextextended(to_jsonb(x)::text, 0)::numeric), 0) as Checksum from {table.Name} x
             where (@g::text[])[width_bucket({table.Position}, @t) + 1] = @to
               and ({table.KeyList}) not in (select {table.KeyList} from jsonb_populate_recordset(null::{table.Name}, @keys::jsonb))
             """,
-            conn, tx) { CommandTimeout = 0 };
-        cmd.Parameters.AddWithValue("keys", excludedKeys);
-        cmd.Parameters.AddWithValue("g", ranges.TargetsFrom(from));
-        cmd.Parameters.AddWithValue("t", ranges.Thresholds);
-        cmd.Parameters.AddWithValue("to", to);
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetDecimal(1));
+            new { keys = excludedKeys, g = ranges.TargetsFrom(from), t = ranges.Thresholds, to }, tx, commandTimeout: 0, cancellationToken: ct)).ConfigureAwait(false);
+        return (checksum.Rows, checksum.Checksum);
     }
 
     /// <summary>

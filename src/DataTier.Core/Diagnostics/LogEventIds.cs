@@ -1,0 +1,81 @@
+namespace DataTier.Core.Diagnostics;
+
+/// <summary>
+/// Every log event id DataTier writes (Core and Server), banded by area: 1000s catalog, topology and moves, 2000s nodes
+/// and routing, 3000s caching, 5000s diagnostics (5500s the PostgreSQL wire front end), 6000s advice and scheduled jobs, 9000s the HTTP server. Each
+/// constant is named like its event's <c>EventName</c>; neither changes once shipped, and an id is never reused.
+/// </summary>
+public static class LogEventIds
+{
+    // 1100s: the catalog database.
+    public const int CatalogSchemaUnchecked = 1101;
+
+    // 1200s: the topology in the catalog.
+    public const int TopologyVersionInForce = 1201;
+    public const int TopologyListenFailed = 1202;
+    public const int TopologyPollFailed = 1203;
+
+    // 1300s: rebalancing moves.
+    public const int MoveDriving = 1301;
+    public const int MoveSwitched = 1302;
+    public const int MoveFenceLifted = 1303;
+    public const int MoveStepFailed = 1304;
+    public const int MoveFailed = 1305;
+    public const int MoveFinished = 1306;
+    public const int MoveLeaseLost = 1307;
+    public const int MoveLeaseRenewFailed = 1308;
+    public const int RebalanceRunnerFailed = 1310;
+
+    // 2000s: node health.
+    public const int NodeMarkedDown = 2001;
+    public const int NodeBackUp = 2002;
+    public const int ProbeRoundFailed = 2003;
+
+    // 2100s: reads and writes on shards.
+    public const int ReadRetried = 2101;
+
+    // 3000s: Redis and the invalidation feed.
+    public const int RedisConnectionFailed = 3001;
+    public const int RedisConnectionRestored = 3002;
+    public const int RedisCallFailed = 3003;
+    public const int CacheRedisCallFailed = 3004;
+    public const int CacheFeedBroken = 3005;
+    public const int CacheFeedLive = 3006;
+
+    // 3100s: the query cache.
+    public const int RefreshAhead = 3101;
+    public const int InvalidationFallback = 3102;
+
+    // 5000s: diagnostics.
+    public const int PerformanceSampleFailed = 5001;
+
+    // 5500s: the PostgreSQL wire front end (DataTier.Postgres).
+    public const int WireListenerStarted = 5501;
+    public const int WireClientConnected = 5502;
+    public const int WireAuthenticationFailed = 5510;
+    public const int WireUserHasNoVerifier = 5511;
+    public const int WireProtocolViolation = 5520;
+    public const int WireStatementRefused = 5521;
+    public const int WireSessionFailed = 5522;
+    public const int WireBackendConnected = 5530;
+    public const int WireBackendConnectFailed = 5531;
+    public const int WireBackendBroken = 5532;
+    public const int WireCancelForwarded = 5540;
+    public const int WireCancelIgnored = 5541;
+    public const int WireInvalidationFailed = 5550;
+    public const int WireShardedTablesLoaded = 5560;
+    public const int WireShardedTablesFailed = 5561;
+
+    // 6000s: the index advisor and its scheduled job.
+    public const int AdvisorRunStarted = 6001;
+    public const int AdvisorRunFinished = 6002;
+    public const int AdviceJobSkipped = 6101;
+
+    // 6200s: the scheduled rebalancing check.
+    public const int RebalanceProposed = 6201;
+    public const int RebalanceBalanced = 6202;
+    public const int RebalanceNotInCatalog = 6203;
+
+    // 9000s: the HTTP server.
+    public const int UnhandledException = 9001;
+}
