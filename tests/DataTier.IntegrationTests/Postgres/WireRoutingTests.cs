@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using DataTier.IntegrationTests.Infrastructure;
+using Npgsql;
+using Protocol = DataTier.Postgres.Protocol;
+
+namespace DataTier.IntegrationTests.Postgres;
+
+/// <summary>How the wire front end routes, sits beside the HTTP API, and survives hostile bytes.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WireRoutingTests(ClusterFixture fixture)
+{
+    [Fact(Timeout = 60_000)]
+    public async Task Http_api_keeps_its_configured_url_beside_the_wire_listener()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        Assert.NotEqual(wire.Port, wire.Server.BaseAddress.Port);
+        using var http = wire.Server.CreateClient(fixture.Manifest.Keys.Admin);
+        var (status, body) = await Api.GetAsync(http, "/admin/topology");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotNull(body);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Set_shard_key_comment_hint_and_automatic_routing_give_the_same_rows()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var connection = await source.OpenConnectionAsync();
+        string team = "team-7";
+        var automatic = await TitlesAsync(connection, $"select title from tasks where team_id = '{team}' order by task_id");
+        var hinted = await TitlesAsync(connection, $"/* shard_key='{team}' */ select title from tasks where team_id in (select '{team}') order by task_id");
+        await using (var set = new NpgsqlCommand($"set datatier.shard_key = '{team}'", connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        var byKey = await TitlesAsync(connection, $"select title from tasks where team_id in (select '{team}') order by task_id");
+        Assert.NotEmpty(automatic);
+        Assert.Equal(automatic, hinted);
+        Assert.Equal(automatic, byKey);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Eventual_reads_are_served_by_a_replica_and_strong_ones_by_the_primary()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var connection = await source.OpenConnectionAsync();
+        Assert.True(await InRecoveryAsync(connection, "eventual"));
+        Assert.False(await InRecoveryAsync(connection, "strong"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Wire_write_invalidates_the_http_cache()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        using var http = wire.Server.CreateClient(fixture.Manifest.Keys.App);
+        string team = fixture.KeyOnShard("s1", "wire-cache");
+        object Read() => new { shardKey = team, sql = "select count(*) as n from users where team_id = @t", @params = new { t = team }, consistency = "eventual" };
+        var before = await Api.OkAsync(http, "/v1/query", Read());
+        Assert.Equal(0, (long)before["rows"]![0]!["n"]!);
+        await Api.OkAsync(http, "/v1/query", Read());
+
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using (var insert = source.CreateCommand("insert into users (team_id, user_id) values ($1, 1)"))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = team });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // The invalidation completed before the wire answered; the replica catches up within the lag bound.
+        await Db.WaitUntilAsync(
+            async () => (long)(await Api.OkAsync(http, "/v1/query", Read()))["rows"]![0]!["n"]! == 1,
+            TimeSpan.FromSeconds(10),
+            "the HTTP read to see the wire's insert");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Hostile_messages_close_only_their_own_connection()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        byte[][] attacks =
+        [
+            [0, 0, 0, 3],                                   // startup length below the minimum
+            [0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0],           // a 2 GB startup packet
+            [0, 0, 0, 8, 0x12, 0x34, 0x56, 0x78],           // an unknown request code
+            [0, 0, 0, 9, 0, 3, 0, 0, 0xff],                 // startup parameters without a terminator
+        ];
+        foreach (var attack in attacks)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, wire.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(attack);
+            var answer = new byte[1024];
+            using var read = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            int n = await stream.ReadAsync(answer, read.Token);
+            // Either a FATAL ErrorResponse, or the connection dropped.
+            Assert.True(n == 0 || answer[0] == (byte)'E', $"got {n} bytes starting with {answer[0]}");
+        }
+
+        // After authentication: an unknown message type, a Bind longer than the limit, a Bind that lies about its counts.
+        byte[][] afterLogin =
+        [
+            [(byte)'!', 0, 0, 0, 4],
+            [(byte)'B', 0x7f, 0, 0, 0],
+            [(byte)'B', 0, 0, 0, 10, 0, 0, 0x7f, 0xff, 0, 0],
+        ];
+        foreach (var message in afterLogin)
+        {
+            using var raw = await RawWireClient.LoginAsync(wire.Port, "app", fixture.Manifest.Keys.App);
+            await raw.SendAsync(message);
+            var answer = await raw.ReadAsync();
+            Assert.Equal(Protocol.BackendMessageType.ErrorResponse, answer.Type);
+            Assert.DoesNotContain(fixture.Manifest.Keys.App, System.Text.Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(answer.Encoded)));
+        }
+
+        await using var healthy = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var command = healthy.CreateCommand("select count(*) from tasks where team_id = 'team-1'");
+        Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
+    }
+
+    private static async Task<List<string>> TitlesAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var titles = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            titles.Add(reader.GetString(0));
+        }
+
+        return titles;
+    }
+
+    private static async Task<bool> InRecoveryAsync(NpgsqlConnection connection, string consistency)
+    {
+        await using (var set = new NpgsqlCommand($"set datatier.consistency = {consistency}", connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        await using var command = new NpgsqlCommand("/* shard_key='team-1' */ select pg_is_in_recovery()", connection);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+}
