@@ -129,7 +129,27 @@ internal sealed class BackendConnection : IAsyncDisposable
         FrontendMessageWriter.WriteStartupMessage(Writer, ProtocolVersion.V3_0, parameters);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
 
-        ScramClientExchange? scram = null;
+        await ReadUntilReadyAsync(new StartupState(user, password), static (BackendConnection c, ref StartupState state, in BackendMessage m) => c.Handle(m, ref state), cancellationToken).ConfigureAwait(false);
+    }
+
+    private delegate bool MessageHandler<TState>(BackendConnection connection, ref TState state, in BackendMessage message);
+
+    private struct StartupState(string user, string password)
+    {
+        public readonly string User = user;
+        public readonly string Password = password;
+        public ScramClientExchange? Scram;
+    }
+
+    private struct ScalarState
+    {
+        public long Value;
+        public string? Error;
+    }
+
+    /// <summary>Reads messages into <paramref name="handle"/> until it reports ReadyForQuery, flushing what it wrote in between.</summary>
+    private async Task<TState> ReadUntilReadyAsync<TState>(TState state, MessageHandler<TState> handle, CancellationToken cancellationToken)
+    {
         while (true)
         {
             var result = await Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -139,7 +159,7 @@ internal sealed class BackendConnection : IAsyncDisposable
             {
                 while (!ready && MessageReader.TryReadMessage(ref buffer, out var message))
                 {
-                    ready = Handle(message, user, password, ref scram);
+                    ready = handle(this, ref state, message);
                 }
             }
             finally
@@ -149,19 +169,19 @@ internal sealed class BackendConnection : IAsyncDisposable
 
             if (ready)
             {
-                return;
+                return state;
             }
 
             if (result.IsCompleted)
             {
-                throw new BackendException("the node closed the connection during start-up");
+                throw new BackendException("the node closed the connection");
             }
 
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private bool Handle(in BackendMessage message, string user, string password, ref ScramClientExchange? scram)
+    private bool Handle(in BackendMessage message, ref StartupState state)
     {
         switch (message.Type)
         {
@@ -172,10 +192,10 @@ internal sealed class BackendConnection : IAsyncDisposable
                     case AuthenticationRequestType.Ok:
                         break;
                     case AuthenticationRequestType.CleartextPassword:
-                        FrontendMessageWriter.WritePassword(Writer, password);
+                        FrontendMessageWriter.WritePassword(Writer, state.Password);
                         break;
                     case AuthenticationRequestType.Md5Password:
-                        FrontendMessageWriter.WritePassword(Writer, Md5Password(user, password, request.Data.Span));
+                        FrontendMessageWriter.WritePassword(Writer, Md5Password(state.User, state.Password, request.Data.Span));
                         break;
                     case AuthenticationRequestType.Sasl:
                         if (!request.Mechanisms.Contains(ScramClientExchange.MechanismName))
@@ -183,14 +203,14 @@ internal sealed class BackendConnection : IAsyncDisposable
                             throw new BackendException($"the node offers SASL mechanisms {string.Join(", ", request.Mechanisms)}, none of which DataTier speaks");
                         }
 
-                        scram = new ScramClientExchange(password);
-                        FrontendMessageWriter.WriteSaslInitialResponse(Writer, ScramClientExchange.MechanismName, scram.CreateClientFirstMessage().Span);
+                        state.Scram = new ScramClientExchange(state.Password);
+                        FrontendMessageWriter.WriteSaslInitialResponse(Writer, ScramClientExchange.MechanismName, state.Scram.CreateClientFirstMessage().Span);
                         break;
-                    case AuthenticationRequestType.SaslContinue when scram is not null:
-                        FrontendMessageWriter.WriteSaslResponse(Writer, scram.ProcessServerFirstMessage(request.Data.Span).Span);
+                    case AuthenticationRequestType.SaslContinue when state.Scram is { } continued:
+                        FrontendMessageWriter.WriteSaslResponse(Writer, continued.ProcessServerFirstMessage(request.Data.Span).Span);
                         break;
-                    case AuthenticationRequestType.SaslFinal when scram is not null:
-                        scram.VerifyServerFinalMessage(request.Data.Span);
+                    case AuthenticationRequestType.SaslFinal when state.Scram is { } final:
+                        final.VerifyServerFinalMessage(request.Data.Span);
                         break;
                     default:
                         throw new BackendException($"the node asks for authentication method {request.Type}, which DataTier does not speak");
@@ -241,46 +261,21 @@ internal sealed class BackendConnection : IAsyncDisposable
     {
         FrontendMessageWriter.WriteQuery(Writer, sql);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        long value = 0;
-        string? error = null;
-        while (true)
+        var state = await ReadUntilReadyAsync(default(ScalarState), static (BackendConnection _, ref ScalarState state, in BackendMessage message) =>
         {
-            var result = await Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            bool ready = false;
-            try
+            switch (message.Type)
             {
-                while (!ready && MessageReader.TryReadMessage(ref buffer, out var message))
-                {
-                    switch (message.Type)
-                    {
-                        case BackendMessageType.DataRow:
-                            value = ReadFirstInt64(message.Payload);
-                            break;
-                        case BackendMessageType.ErrorResponse:
-                            error = BackendMessageDecoder.DecodeErrorFields(message).Code;
-                            break;
-                        case BackendMessageType.ReadyForQuery:
-                            ready = true;
-                            break;
-                    }
-                }
+                case BackendMessageType.DataRow:
+                    state.Value = ReadFirstInt64(message.Payload);
+                    return false;
+                case BackendMessageType.ErrorResponse:
+                    state.Error = BackendMessageDecoder.DecodeErrorFields(message).Code;
+                    return false;
+                default:
+                    return message.Type == BackendMessageType.ReadyForQuery;
             }
-            finally
-            {
-                Reader.AdvanceTo(buffer.Start, ready ? buffer.Start : buffer.End);
-            }
-
-            if (ready)
-            {
-                return error is null ? value : throw new BackendException($"an internal query failed with {error}") { SqlState = error };
-            }
-
-            if (result.IsCompleted)
-            {
-                throw new BackendException("the node closed the connection");
-            }
-        }
+        }, cancellationToken).ConfigureAwait(false);
+        return state.Error is null ? state.Value : throw new BackendException($"an internal query failed with {state.Error}") { SqlState = state.Error };
     }
 
     private static long ReadFirstInt64(ReadOnlySequence<byte> payload)
