@@ -168,6 +168,27 @@ public sealed class NpgsqlWireTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Pooled_connection_reset_keeps_working_with_and_without_prepared_statements()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        foreach (string extra in new[] { "", ";Max Auto Prepare=10;Auto Prepare Min Usages=1" })
+        {
+            await using var source = NpgsqlDataSource.Create(wire.ConnectionString() + extra);
+            for (int open = 0; open < 3; open++)
+            {
+                // Npgsql resets a reused pooled connection with DISCARD ALL, or (with prepared statements) RESET ALL and friends.
+                await using var connection = await source.OpenConnectionAsync();
+                for (int i = 0; i < 3; i++)
+                {
+                    await using var command = new NpgsqlCommand("select count(*) from tasks where team_id = $1", connection);
+                    command.Parameters.Add(new NpgsqlParameter { Value = "team-11" });
+                    Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
+                }
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Transaction_rolled_back_leaves_nothing()
     {
         await using var wire = await WireServer.StartAsync(fixture);
@@ -260,6 +281,25 @@ public sealed class NpgsqlWireTests(ClusterFixture fixture)
         await using var read = source.CreateCommand("select count(*) from users where team_id = $1");
         read.Parameters.Add(new NpgsqlParameter { Value = team });
         Assert.Equal(0L, (long)(await read.ExecuteScalarAsync())!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Wire_statements_and_errors_are_counted_in_metrics()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using (var source = NpgsqlDataSource.Create(wire.ConnectionString()))
+        {
+            await using var read = source.CreateCommand("select count(*) from tasks where team_id = 'team-2'");
+            await read.ExecuteScalarAsync();
+            await using var refused = source.CreateCommand("delete from tasks");
+            await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
+        }
+
+        using var http = wire.Server.CreateClient(null);
+        string metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("datatier_wire_statements_total{kind=\"select\",route=\"auto/", metrics);
+        Assert.Contains("datatier_wire_errors_total{sqlstate=\"0A000\",source=\"datatier\"}", metrics);
+        Assert.Contains("datatier_wire_connections ", metrics);
     }
 
     [Fact(Timeout = 60_000)]

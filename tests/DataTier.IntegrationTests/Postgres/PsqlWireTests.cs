@@ -45,6 +45,29 @@ public sealed class PsqlWireTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Query_string_mixing_two_shards_is_refused()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        string a = fixture.KeyOnShard("s1", "psql-mix");
+        string b = fixture.KeyOnShard("s2", "psql-mix");
+        var (code, _, stderr) = await PostgresTools.RunAsync(
+            "psql", [wire.Url(), "-X", "-c", $"insert into users (team_id, user_id) values ('{a}', 1); insert into users (team_id, user_id) values ('{b}', 1)"], Bound);
+        Assert.NotEqual(0, code);
+        Assert.Contains("route to shards", stderr);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(fixture.Shard("s1").Primary, "select count(*) from users where team_id = @t", ("t", a)));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Ddl_is_refused_before_it_reaches_a_shard()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        var (code, _, stderr) = await PostgresTools.RunAsync("psql", [wire.Url("admin"), "-X", "-c", "create table wire_ddl_probe (id int)"], Bound);
+        Assert.NotEqual(0, code);
+        Assert.Contains("DDL and utility statements (CreateStmt) are not allowed", stderr);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(fixture.Shard("s1").Primary, "select count(*) from pg_class where relname = 'wire_ddl_probe'"));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Interrupt_cancels_a_sleeping_statement_within_two_seconds()
     {
         await using var wire = await WireServer.StartAsync(fixture);
