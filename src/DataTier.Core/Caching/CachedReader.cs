@@ -38,8 +38,16 @@ public sealed partial class CachedReader
     private readonly SingleFlight<ScatterFilled> _scatterFills = new();
     private readonly WarmupSamples _samples;
 
+    private const int MaxKeptEncodeBuffer = 256 * 1024;
+
     [ThreadStatic]
     private static (string Table, TableVersion Version)[]? t_versions;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_encodeBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_encodeWriter;
 
     /// <summary>Creates the reader.</summary>
     public CachedReader(ITopologyProvider topology, ShardReader reader, ScatterReader scatter, QueryCache cache, TableVersions versions, StatementProfiler profiler, TtlPolicy ttl, CacheStats stats, CacheMetrics metrics, IOptions<CacheOptions> options, TimeProvider time, ILogger<CachedReader> logger, Diagnostics.QueryDigest digest, WarmupSamples samples)
@@ -266,13 +274,22 @@ public sealed partial class CachedReader
     /// <summary>Encodes rows as the JSON array the API answers with.</summary>
     public static byte[] Encode(QueryResult result)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread (the encoding is synchronous): a miss pays for its answer's bytes only.
+        var buffer = t_encodeBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_encodeWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        ResultJsonWriter.WriteRows(writer, result);
+        writer.Flush();
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptEncodeBuffer)
         {
-            ResultJsonWriter.WriteRows(writer, result);
+            // A large answer's buffer is not kept for the thread's lifetime.
+            t_encodeBuffer = null;
+            t_encodeWriter = null;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return bytes;
     }
 
     private static partial class Log
