@@ -3,15 +3,16 @@ using DataTier.IntegrationTests.Infrastructure;
 
 namespace DataTier.IntegrationTests.Postgres;
 
-/// <summary>pgbench (postgresql-client-15) through the wire front end: a keyed point read in each query mode.</summary>
+/// <summary>pgbench (postgresql-client-15) through the wire front end: a keyed point read in each query mode, 50 transactions per client.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed partial class PgbenchWireTests(ClusterFixture fixture)
 {
     [Theory(Timeout = 120_000)]
-    [InlineData("simple")]
-    [InlineData("extended")]
-    [InlineData("prepared")]
-    public async Task Point_reads_complete_without_failures(string mode)
+    [InlineData("simple", 8)]
+    [InlineData("extended", 8)]
+    [InlineData("prepared", 8)]
+    [InlineData("prepared", 64)]
+    public async Task Point_reads_complete_without_failures(string mode, int clients)
     {
         await using var wire = await WireServer.StartAsync(fixture);
         string script = Path.Combine(Path.GetTempPath(), $"datatier-pgbench-{Guid.NewGuid():N}.sql");
@@ -22,10 +23,10 @@ public sealed partial class PgbenchWireTests(ClusterFixture fixture)
         {
             var (code, stdout, stderr) = await PostgresTools.RunAsync(
                 "pgbench",
-                ["-n", "-M", mode, "-c", "8", "-j", "2", "-t", "50", "-D", $"team={team}", "-f", script, wire.Url()],
+                ["-n", "-M", mode, "-c", clients.ToString(), "-j", "2", "-t", "50", "-D", $"team={team}", "-f", script, wire.Url()],
                 TimeSpan.FromSeconds(90));
             Assert.True(code == 0, stdout + stderr);
-            Assert.Contains("number of transactions actually processed: 400/400", stdout);
+            Assert.Contains($"number of transactions actually processed: {clients * 50}/{clients * 50}", stdout);
             var failed = FailedPattern().Match(stdout);
             Assert.True(!failed.Success || failed.Groups[1].Value == "0", stdout);
         }
