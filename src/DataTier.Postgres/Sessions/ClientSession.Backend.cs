@@ -23,6 +23,9 @@ internal sealed partial class ClientSession
     private ShardDefinition? _backendShard;
     private TransactionStatus _backendStatus = TransactionStatus.Idle;
 
+    // Counts the lease in ReadRouter's requests in flight, so the least-outstanding policy sees wire load too.
+    private Core.Replicas.OutstandingRequests.Lease? _outstanding;
+
     // BEGIN (and SET LOCAL) statements answered locally, sent before the transaction's first statement that routes.
     private readonly List<string> _deferred = [];
 
@@ -139,6 +142,7 @@ internal sealed partial class ClientSession
 
         var pool = _services.Pools.Get(node);
         var backend = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        _outstanding = _services.ReadRouter.Outstanding.Begin(node.Id);
         lock (_backendLock)
         {
             _backend = backend;
@@ -188,6 +192,8 @@ internal sealed partial class ClientSession
             _cancelGate.Release();
         }
 
+        _outstanding?.Dispose();
+        _outstanding = null;
         _expected.Clear();
         _portals.Clear();
         await pool.ReturnAsync(backend, idle: !discard && _backendStatus == TransactionStatus.Idle).ConfigureAwait(false);

@@ -268,12 +268,7 @@ internal sealed partial class ClientSession
                 BackendMessageWriter.WriteEncoded(_output, CloseCompleteBytes);
                 break;
             case FrontendMessageType.Describe:
-                if (item.Message is DescribeMessage { Target: StatementOrPortal.Statement })
-                {
-                    BackendMessageWriter.WriteEncoded(_output, NoParametersBytes);
-                }
-
-                BackendMessageWriter.WriteEncoded(_output, NoDataBytes);
+                BackendMessageWriter.WriteEncoded(_output, DescribeLocally(item));
                 break;
             case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
                 var setting = statement.Analysis.Setting!;
@@ -307,7 +302,7 @@ internal sealed partial class ClientSession
                 _expected.Enqueue(new Expectation(Expect.Local, Local: BindCompleteBytes));
                 return;
             case FrontendMessageType.Describe:
-                _expected.Enqueue(new Expectation(Expect.Local, Local: item.Message is DescribeMessage { Target: StatementOrPortal.Statement } ? [.. NoParametersBytes, .. NoDataBytes] : NoDataBytes));
+                _expected.Enqueue(new Expectation(Expect.Local, Local: DescribeLocally(item)));
                 return;
             case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
                 string tag = ApplySetting(statement.Analysis.Setting!) is null ? (statement.Analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET") : "SHOW";
@@ -315,6 +310,16 @@ internal sealed partial class ClientSession
                 _expected.Enqueue(new Expectation(Expect.Local, Local: buffer.WrittenSpan.ToArray()));
                 return;
         }
+    }
+
+    /// <summary>The Describe answer of a datatier.* statement: no parameters, and one text column for SHOW, else NoData.</summary>
+    private static byte[] DescribeLocally(BatchItem item)
+    {
+        var setting = item.Statement?.Statement?.Analysis.Setting;
+        byte[] rows = setting?.Action == Core.Sql.Tree.PgSettingAction.Show
+            ? Encode(w => BackendMessageWriter.WriteRowDescription(w, [new FieldDescription(setting.Name!, 0, 0, 25, -1, -1, FormatCode.Text)]))
+            : NoDataBytes;
+        return item.Message is DescribeMessage { Target: StatementOrPortal.Statement } ? [.. NoParametersBytes, .. rows] : rows;
     }
 
     /// <summary>

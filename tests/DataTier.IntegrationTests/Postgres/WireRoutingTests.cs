@@ -35,6 +35,11 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
             await set.ExecuteNonQueryAsync();
         }
 
+        await using (var show = new NpgsqlCommand("show datatier.shard_key", connection))
+        {
+            Assert.Equal(team, (string?)await show.ExecuteScalarAsync());
+        }
+
         var byKey = await TitlesAsync(connection, $"select title from tasks where team_id in (select '{team}') order by task_id");
         Assert.NotEmpty(automatic);
         Assert.Equal(automatic, hinted);
