@@ -126,6 +126,40 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
         Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Thousand_client_connections_share_the_backend_pools_without_errors()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(wire.ConnectionString()) { MaxPoolSize = 1000, Timeout = 60 }.ConnectionString);
+        var connections = new NpgsqlConnection[1000];
+        try
+        {
+            // All open at once, then every one runs a keyed read: 1,000 clients over 20 backends per node.
+            for (int batch = 0; batch < connections.Length; batch += 100)
+            {
+                await Task.WhenAll(Enumerable.Range(batch, 100).Select(async i => connections[i] = await source.OpenConnectionAsync()));
+            }
+
+            long[] counts = await Task.WhenAll(connections.Select(async (connection, i) =>
+            {
+                await using var command = new NpgsqlCommand("select count(*) from tasks where team_id = $1", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = $"team-{1 + (i % 50)}" });
+                return (long)(await command.ExecuteScalarAsync())!;
+            }));
+            Assert.All(counts, c => Assert.True(c > 0));
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+            }
+        }
+    }
+
     private static async Task<List<string>> TitlesAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
