@@ -215,6 +215,37 @@ public sealed class NpgsqlWireTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Serialization_failure_surfaces_as_40001()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        string team = fixture.KeyOnShard("s1", "wire-serial");
+        await using (var seed = source.CreateCommand("insert into users (team_id, user_id, email) values ($1, 1, 'a')"))
+        {
+            seed.Parameters.Add(new NpgsqlParameter { Value = team });
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        await using var first = await source.OpenConnectionAsync();
+        await using var second = await source.OpenConnectionAsync();
+        await using var firstTransaction = await first.BeginTransactionAsync(System.Data.IsolationLevel.Serializable);
+        await using var secondTransaction = await second.BeginTransactionAsync(System.Data.IsolationLevel.Serializable);
+        await ExecuteAsync(second, secondTransaction, "select email from users where team_id = $1 and user_id = 1", team);
+        await ExecuteAsync(first, firstTransaction, "update users set email = 'b' where team_id = $1 and user_id = 1", team);
+        await firstTransaction.CommitAsync();
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(second, secondTransaction, "update users set email = 'c' where team_id = $1 and user_id = 1", team));
+        Assert.Equal(PostgresErrorCodes.SerializationFailure, error.SqlState);
+        Assert.True(error.IsTransient);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string key)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Keyless_write_is_refused_with_0A000()
     {
         await using var wire = await WireServer.StartAsync(fixture);
