@@ -49,6 +49,15 @@ public static class DataTierHost
             k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("DataTier:Server:MaxRequestBodyBytes") ?? 1_048_576;
             k.AddServerHeader = false;
         });
+        if (builder.Configuration.GetValue<bool?>("DataTier:Server:InlineScheduling") ?? true)
+        {
+            // Requests run on the socket thread that read them instead of hopping to the thread pool and back: no
+            // code on the request path blocks a thread (all I/O is awaited; the cache heartbeat and Quartz have threads
+            // of their own), and the hops were a third of a cache hit's latency at 8 connections (measured: 42k vs
+            // 27-36k req/s for the cached aggregate, p99 10-15 ms vs 21-26 ms for hits at 64 connections).
+            builder.WebHost.UseSockets(static o => o.UnsafePreferInlineScheduling = true);
+        }
+
         AddServices(builder.Services, builder.Configuration);
         var app = builder.Build();
         UsePipeline(app);
