@@ -144,8 +144,17 @@ internal sealed partial class ClientSession
         var plan = new Plan();
         bool needsBackend = _backend is not null;
         var topology = _services.Topology.Current;
+        // A datatier.* SET runs here, in batch order, so that it routes the statements after it in the same batch.
+        Dictionary<BatchItem, byte[]>? settings = null;
         foreach (var item in items)
         {
+            if (item.Type == FrontendMessageType.Execute && IsLocalSetting(item.Statement))
+            {
+                settings ??= new Dictionary<BatchItem, byte[]>(ReferenceEqualityComparer.Instance);
+                settings[item] = ExecuteSetting(item.Statement!.Statement!.Analysis);
+                continue;
+            }
+
             if (item.Type == FrontendMessageType.Bind && item.Statement?.Statement is { } statement)
             {
                 if (IsDataTierSetting(statement.Analysis))
@@ -163,7 +172,7 @@ internal sealed partial class ClientSession
         {
             foreach (var item in items)
             {
-                AnswerLocally(item);
+                AnswerLocally(item, settings);
             }
 
             if (sync)
@@ -187,7 +196,7 @@ internal sealed partial class ClientSession
         {
             if (!NeedsBackend(item))
             {
-                AnswerLocallyInSequence(item);
+                AnswerLocallyInSequence(item, settings);
                 continue;
             }
 
@@ -254,62 +263,34 @@ internal sealed partial class ClientSession
     };
 
     /// <summary>Local answers while no backend is involved: written straight to the client.</summary>
-    private void AnswerLocally(BatchItem item)
-    {
-        switch (item.Type)
-        {
-            case FrontendMessageType.Parse:
-                BackendMessageWriter.WriteEncoded(_output, ParseCompleteBytes);
-                break;
-            case FrontendMessageType.Bind:
-                BackendMessageWriter.WriteEncoded(_output, BindCompleteBytes);
-                break;
-            case FrontendMessageType.Close:
-                BackendMessageWriter.WriteEncoded(_output, CloseCompleteBytes);
-                break;
-            case FrontendMessageType.Describe:
-                BackendMessageWriter.WriteEncoded(_output, DescribeLocally(item));
-                break;
-            case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
-                var setting = statement.Analysis.Setting!;
-                if (ApplySetting(setting) is { } shown)
-                {
-                    BackendMessageWriter.WriteDataRow(_output, [System.Text.Encoding.UTF8.GetBytes(shown)]);
-                    BackendMessageWriter.WriteCommandComplete(_output, "SHOW");
-                }
-                else
-                {
-                    BackendMessageWriter.WriteCommandComplete(_output, statement.Analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET");
-                }
-
-                break;
-        }
-    }
+    private void AnswerLocally(BatchItem item, Dictionary<BatchItem, byte[]>? settings) =>
+        BackendMessageWriter.WriteEncoded(_output, LocalAnswer(item, settings));
 
     /// <summary>Local answers inside a batch that also has backend messages: queued, so they go out in sequence.</summary>
-    private void AnswerLocallyInSequence(BatchItem item)
+    private void AnswerLocallyInSequence(BatchItem item, Dictionary<BatchItem, byte[]>? settings) =>
+        _expected.Enqueue(new Expectation(Expect.Local, Local: LocalAnswer(item, settings)));
+
+    private static byte[] LocalAnswer(BatchItem item, Dictionary<BatchItem, byte[]>? settings) => item.Type switch
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(32);
-        switch (item.Type)
-        {
-            case FrontendMessageType.Parse:
-                _expected.Enqueue(new Expectation(Expect.Local, Local: ParseCompleteBytes));
-                return;
-            case FrontendMessageType.Close:
-                _expected.Enqueue(new Expectation(Expect.Local, Local: CloseCompleteBytes));
-                return;
-            case FrontendMessageType.Bind:
-                _expected.Enqueue(new Expectation(Expect.Local, Local: BindCompleteBytes));
-                return;
-            case FrontendMessageType.Describe:
-                _expected.Enqueue(new Expectation(Expect.Local, Local: DescribeLocally(item)));
-                return;
-            case FrontendMessageType.Execute when item.Statement?.Statement is { } statement:
-                string tag = ApplySetting(statement.Analysis.Setting!) is null ? (statement.Analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET") : "SHOW";
-                BackendMessageWriter.WriteCommandComplete(buffer, tag);
-                _expected.Enqueue(new Expectation(Expect.Local, Local: buffer.WrittenSpan.ToArray()));
-                return;
-        }
+        FrontendMessageType.Parse => ParseCompleteBytes,
+        FrontendMessageType.Bind => BindCompleteBytes,
+        FrontendMessageType.Close => CloseCompleteBytes,
+        FrontendMessageType.Describe => DescribeLocally(item),
+        FrontendMessageType.Execute => settings![item],
+        _ => [],
+    };
+
+    /// <summary>Runs SET/RESET/SHOW datatier.* and encodes its answer: DataRow and SHOW, or SET/RESET.</summary>
+    private byte[] ExecuteSetting(Core.Sql.Tree.PgStatementAnalysis analysis)
+    {
+        string? shown = ApplySetting(analysis.Setting!);
+        return shown is null
+            ? Encode(w => BackendMessageWriter.WriteCommandComplete(w, analysis.Kind == Core.Sql.Tree.PgStatementKind.Reset ? "RESET" : "SET"))
+            : Encode(w =>
+            {
+                BackendMessageWriter.WriteDataRow(w, [System.Text.Encoding.UTF8.GetBytes(shown)]);
+                BackendMessageWriter.WriteCommandComplete(w, "SHOW");
+            });
     }
 
     /// <summary>The Describe answer of a datatier.* statement: no parameters, and one text column for SHOW, else NoData.</summary>

@@ -47,6 +47,19 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Set_shard_key_routes_the_statements_after_it_in_the_same_batch()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var batch = source.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("set datatier.shard_key = 'team-8'"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select count(*) from tasks where team_id in (select 'team-8')"));
+        long viaWire = (long)(await batch.ExecuteScalarAsync())!;
+        long direct = await Db.ScalarAsync<long>(fixture.Shard(fixture.Ring.GetShard("team-8")).Primary, "select count(*) from tasks where team_id = 'team-8'");
+        Assert.Equal(direct, viaWire);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Eventual_reads_are_served_by_a_replica_and_strong_ones_by_the_primary()
     {
         await using var wire = await WireServer.StartAsync(fixture);
