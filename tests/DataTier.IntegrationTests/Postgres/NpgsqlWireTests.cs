@@ -352,6 +352,27 @@ public sealed class NpgsqlWireTests(ClusterFixture fixture)
         Assert.Equal(1, (int)(await after.ExecuteScalarAsync())!);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Cancel_with_a_wrong_secret_cancels_nothing()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var connection = await source.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select pg_sleep(1.5)", connection);
+        var running = command.ExecuteNonQueryAsync();
+        await Task.Delay(300);
+        int processId = connection.ProcessID;
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, wire.Port);
+            var request = new System.Buffers.ArrayBufferWriter<byte>();
+            DataTier.Postgres.Protocol.FrontendMessageWriter.WriteCancelRequest(request, processId, Random.Shared.Next());
+            await client.GetStream().WriteAsync(request.WrittenMemory);
+        }
+
+        await running;
+    }
+
     [Fact(Timeout = 90_000)]
     public async Task Connection_reads_its_own_write_while_replica_replay_is_paused()
     {
