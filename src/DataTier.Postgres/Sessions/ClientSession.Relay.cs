@@ -78,7 +78,12 @@ internal sealed partial class ClientSession
                 backend.Reader.AdvanceTo(buffer.Start, _expected.Count == 0 ? buffer.Start : buffer.End);
             }
 
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (_expected.Count > 0)
+            {
+                // Rows stream to the client as they arrive; the last chunk goes out with the ReadyForQuery the caller writes.
+                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (_expected.Count > 0 && result.IsCompleted)
             {
                 throw BackendLost(new IOException("the backend closed the connection"));
