@@ -7,6 +7,9 @@ using DataTier.HttpCeiling;
 // size. bench/run measures it next to DataTier so a report can say how much of the ceiling DataTier reaches.
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
 builder.WebHost.UseKestrelCore();
+// The same transport setting as DataTier's (DataTier:Server:InlineScheduling): a ceiling must not be lower than the
+// server it bounds for a reason the server does not share.
+builder.WebHost.UseSockets(static o => o.UnsafePreferInlineScheduling = true);
 builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 builder.Configuration.AddCommandLine(args);
 var app = builder.Build();
