@@ -231,22 +231,12 @@ public static class BackendMessageWriter
     }
 
     /// <summary>Any message from its type and an already-encoded payload (the length is added).</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, BackendMessageType type, ReadOnlySpan<byte> payload)
-    {
-        var builder = new MessageBuilder(output);
-        builder.WriteHeader((byte)type, payload.Length);
-        builder.WriteBytes(payload);
-        builder.Flush();
-    }
+    public static void WriteMessage(IBufferWriter<byte> output, BackendMessageType type, ReadOnlySpan<byte> payload) =>
+        MessageBuilder.WriteWhole(output, (byte)type, payload);
 
     /// <summary>Any message from its type and an already-encoded payload, e.g. a <see cref="BackendMessage.Payload"/> being relayed.</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, BackendMessageType type, in ReadOnlySequence<byte> payload)
-    {
-        var builder = new MessageBuilder(output);
-        builder.WriteHeader((byte)type, checked((int)payload.Length));
-        builder.WriteBytes(payload);
-        builder.Flush();
-    }
+    public static void WriteMessage(IBufferWriter<byte> output, BackendMessageType type, in ReadOnlySequence<byte> payload) =>
+        MessageBuilder.WriteWhole(output, (byte)type, payload);
 
     /// <summary>Whole messages already encoded (type, length, payload), copied verbatim: a cached result, a relayed backend answer.</summary>
     public static void WriteEncoded(IBufferWriter<byte> output, ReadOnlySpan<byte> messages)

@@ -184,22 +184,12 @@ public static class FrontendMessageWriter
     public static void WriteCopyFail(IBufferWriter<byte> output, string reason) => WriteString(output, FrontendMessageType.CopyFail, reason);
 
     /// <summary>Any message from its type and an already-encoded payload, e.g. a client's Bind relayed to a backend.</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, FrontendMessageType type, ReadOnlySpan<byte> payload)
-    {
-        var builder = new MessageBuilder(output);
-        builder.WriteHeader((byte)type, payload.Length);
-        builder.WriteBytes(payload);
-        builder.Flush();
-    }
+    public static void WriteMessage(IBufferWriter<byte> output, FrontendMessageType type, ReadOnlySpan<byte> payload) =>
+        MessageBuilder.WriteWhole(output, (byte)type, payload);
 
     /// <summary>Any message from its type and a payload sequence, e.g. a <see cref="FrontendMessage.Payload"/> being relayed.</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, FrontendMessageType type, in ReadOnlySequence<byte> payload)
-    {
-        var builder = new MessageBuilder(output);
-        builder.WriteHeader((byte)type, checked((int)payload.Length));
-        builder.WriteBytes(payload);
-        builder.Flush();
-    }
+    public static void WriteMessage(IBufferWriter<byte> output, FrontendMessageType type, in ReadOnlySequence<byte> payload) =>
+        MessageBuilder.WriteWhole(output, (byte)type, payload);
 
     private static void WriteFormats(ref MessageBuilder builder, ReadOnlySpan<FormatCode> formats)
     {

@@ -18,6 +18,24 @@ internal ref struct MessageBuilder
     private Span<byte> _span;
     private int _buffered;
 
+    /// <summary>One message from its type byte and an already-encoded payload (the length is added).</summary>
+    public static void WriteWhole(IBufferWriter<byte> output, byte type, ReadOnlySpan<byte> payload)
+    {
+        var builder = new MessageBuilder(output);
+        builder.WriteHeader(type, payload.Length);
+        builder.WriteBytes(payload);
+        builder.Flush();
+    }
+
+    /// <summary>One message from its type byte and a payload sequence (the length is added).</summary>
+    public static void WriteWhole(IBufferWriter<byte> output, byte type, in ReadOnlySequence<byte> payload)
+    {
+        var builder = new MessageBuilder(output);
+        builder.WriteHeader(type, checked((int)payload.Length));
+        builder.WriteBytes(payload);
+        builder.Flush();
+    }
+
     public MessageBuilder(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
