@@ -13,7 +13,9 @@ namespace DataTier.Client;
 /// </summary>
 public sealed class DataTierClient
 {
-    private static readonly JsonSerializerOptions UserJson = new(JsonSerializerDefaults.Web);
+    // Read-only with its resolver set: GetTypeInfo on options that no serializer call has locked yet throws, so a
+    // process whose first call was QueryAsync<T> failed.
+    private static readonly JsonSerializerOptions UserJson = CreateUserJson();
     private readonly HttpClient _http;
     private readonly DataTierClientOptions _options;
     private readonly object _tokenLock = new();
@@ -268,4 +270,11 @@ public sealed class DataTierClient
         Consistency.Session => "session",
         _ => "eventual",
     };
+
+    private static JsonSerializerOptions CreateUserJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        options.MakeReadOnly();
+        return options;
+    }
 }

@@ -27,12 +27,31 @@ public static class CacheKey
             w.Append("dt-cache-v2");
             w.Append(shardId);
             Statement(ref w, statement, maxRows);
-            w.Append(versions.Length);
-            foreach (var (table, version) in versions)
-            {
-                w.Append(table);
-                w.Append(version.Version);
-            }
+            AppendVersions(ref w, versions);
+
+            return w.Finish();
+        }
+        finally
+        {
+            w.Return();
+        }
+    }
+
+    /// <summary>
+    /// The key of a read a front end identifies itself: <paramref name="scope"/> names the front end's encoding (its
+    /// entries never meet another's), <paramref name="request"/> is every byte that decides the answer (statement text,
+    /// parameter types, formats and values, result formats), then the shard and the versions of the tables read.
+    /// </summary>
+    public static string ComputeEncoded(string scope, string shardId, ReadOnlySpan<byte> request, ReadOnlySpan<(string Table, TableVersion Version)> versions)
+    {
+        var w = new KeyWriter(ArrayPool<byte>.Shared.Rent(256 + request.Length));
+        try
+        {
+            w.Append(scope);
+            w.Append(shardId);
+            w.Append(request.Length);
+            w.AppendRaw(request);
+            AppendVersions(ref w, versions);
 
             return w.Finish();
         }
@@ -76,6 +95,16 @@ public static class CacheKey
         finally
         {
             w.Return();
+        }
+    }
+
+    private static void AppendVersions(ref KeyWriter w, ReadOnlySpan<(string Table, TableVersion Version)> versions)
+    {
+        w.Append(versions.Length);
+        foreach (var (table, version) in versions)
+        {
+            w.Append(table);
+            w.Append(version.Version);
         }
     }
 

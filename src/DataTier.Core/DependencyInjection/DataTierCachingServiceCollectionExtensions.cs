@@ -24,6 +24,7 @@ public static class DataTierCachingServiceCollectionExtensions
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<WarmupSamples>();
         services.TryAddSingleton<CachedReader>();
+        services.TryAddSingleton<EncodedResultCache>();
         services.TryAddSingleton<WriteInvalidator>();
         services.TryAddSingleton<DataPath.DataGateway>();
         return services;

@@ -278,6 +278,61 @@ internal sealed class BackendConnection : IAsyncDisposable
         return state.Error is null ? state.Value : throw new BackendException($"an internal query failed with {state.Error}") { SqlState = state.Error };
     }
 
+    /// <summary>
+    /// Runs one internal statement (not relayed to any client) with the parameters of a client's Bind, in the extended
+    /// protocol, and returns its first row's first column as text; null when the statement failed (the caller treats
+    /// that as "no answer", e.g. an EXPLAIN of a statement the node cannot plan).
+    /// </summary>
+    public async Task<string?> QueryFirstTextAsync(string sql, ReadOnlyMemory<uint> parameterTypes, BindMessage? parameters, CancellationToken cancellationToken)
+    {
+        int count = parameters?.ParameterCount ?? 0;
+        var formats = new FormatCode[count];
+        var values = new ReadOnlyMemory<byte>?[count];
+        for (int i = 0; i < count; i++)
+        {
+            formats[i] = parameters!.GetParameterFormat(i);
+            values[i] = parameters.IsNull(i) ? null : parameters.GetValue(i);
+        }
+
+        FrontendMessageWriter.WriteParse(Writer, "", sql, parameterTypes.Span);
+        FrontendMessageWriter.WriteBind(Writer, "", "", formats, values, []);
+        FrontendMessageWriter.WriteExecute(Writer, "", 1);
+        FrontendMessageWriter.WriteSync(Writer);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var state = await ReadUntilReadyAsync(default(TextState), static (BackendConnection _, ref TextState state, in BackendMessage message) =>
+        {
+            switch (message.Type)
+            {
+                case BackendMessageType.DataRow when state.Value is null:
+                    state.Value = ReadFirstText(message.Payload);
+                    return false;
+                case BackendMessageType.ErrorResponse:
+                    state.Failed = true;
+                    return false;
+                default:
+                    return message.Type == BackendMessageType.ReadyForQuery;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return state.Failed ? null : state.Value;
+    }
+
+    private struct TextState
+    {
+        public string? Value;
+        public bool Failed;
+    }
+
+    private static string? ReadFirstText(ReadOnlySequence<byte> payload)
+    {
+        var reader = new SequenceReader<byte>(payload);
+        if (!reader.TryReadBigEndian(out short columns) || columns < 1 || !reader.TryReadBigEndian(out int length) || length < 0 || reader.Remaining < length)
+        {
+            return null;
+        }
+
+        return Encoding.UTF8.GetString(reader.UnreadSequence.Slice(0, length));
+    }
+
     private static long ReadFirstInt64(ReadOnlySequence<byte> payload)
     {
         var reader = new SequenceReader<byte>(payload);

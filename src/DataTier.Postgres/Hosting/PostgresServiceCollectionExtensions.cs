@@ -27,6 +27,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<BackendPools>();
         services.TryAddSingleton<ShardedTables>();
         services.TryAddSingleton<StatementAnalyses>();
+        services.TryAddSingleton<Caching.WireStatementProfiles>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<WireServices>();
         services.TryAddSingleton<PostgresConnectionHandler>();

@@ -45,6 +45,12 @@ public sealed class BindMessage
     /// <summary>The whole payload as received (a private copy), for relaying the message verbatim.</summary>
     public ReadOnlyMemory<byte> Payload => _payload;
 
+    /// <summary>
+    /// Everything after the statement name as received: parameter format codes, values and result format codes. Two
+    /// Binds of one statement with equal arguments ask for the same answer.
+    /// </summary>
+    public ReadOnlySpan<byte> Arguments => _payload.AsSpan(_parameterFormatsOffset - 2);
+
     /// <summary>The number of parameter format codes sent: 0 (all text), 1 (one for all) or one per parameter.</summary>
     public int ParameterFormatCount { get; }
 

@@ -61,6 +61,9 @@ internal sealed partial class ClientSession
 
         public string Kind { get; set; } = "other";
 
+        /// <summary>A replica must have replayed this LSN (a cache fill's requirement), on top of the session's own writes.</summary>
+        public ulong MinLsn { get; set; }
+
         public SortedSet<string> Tables { get; } = new(StringComparer.Ordinal);
 
         public void Add(StatementRoute route, Core.Sql.Tree.PgStatementAnalysis analysis)
@@ -132,7 +135,8 @@ internal sealed partial class ClientSession
         {
             try
             {
-                node = _services.ReadRouter.Route(shard, _consistency, _writeLsn.GetValueOrDefault(shard.Id)).Node;
+                ulong minLsn = Math.Max(plan.MinLsn, _consistency == ConsistencyLevel.Session ? _writeLsn.GetValueOrDefault(shard.Id) : 0);
+                node = _services.ReadRouter.Route(shard, minLsn > 0 ? ConsistencyLevel.Session : _consistency, minLsn).Node;
             }
             catch (DataTierException e)
             {
@@ -194,6 +198,7 @@ internal sealed partial class ClientSession
 
         _outstanding?.Dispose();
         _outstanding = null;
+        _fill = null;
         _expected.Clear();
         _portals.Clear();
         await pool.ReturnAsync(backend, idle: !discard && _backendStatus == TransactionStatus.Idle).ConfigureAwait(false);
@@ -208,6 +213,7 @@ internal sealed partial class ClientSession
     private async Task CompleteRoundTripAsync(TransactionStatus status, Plan plan, CancellationToken cancellationToken)
     {
         _backendStatus = status;
+        FinishFill(status);
         if (plan.Writes)
         {
             _transactionWrote = true;

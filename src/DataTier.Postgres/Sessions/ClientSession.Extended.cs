@@ -189,7 +189,23 @@ internal sealed partial class ClientSession
             return;
         }
 
+        var cacheRead = sync && settings is null ? CacheCandidate(items, plan.Shard) : null;
+        if (cacheRead is not null)
+        {
+            if (await TryServeCachedAsync(cacheRead, items, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            plan.MinLsn = cacheRead.Profile is null ? 0 : Math.Max(cacheRead.RequiredLsn, cacheRead.Key.WriteLsn);
+        }
+
         await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
+        if (cacheRead is not null)
+        {
+            await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+        }
+
         var backend = _backend!;
         ClientStatement? unnamedSent = null;
         foreach (var item in items)

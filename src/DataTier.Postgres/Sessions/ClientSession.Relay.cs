@@ -108,6 +108,7 @@ internal sealed partial class ClientSession
         switch (message.Type)
         {
             case BackendMessageType.NoticeResponse or BackendMessageType.NotificationResponse:
+                _fill?.Abandon();
                 Relay(message);
                 return;
             case BackendMessageType.ParameterStatus:
@@ -115,6 +116,7 @@ internal sealed partial class ClientSession
                 var status = BackendMessageDecoder.DecodeParameterStatus(message);
                 if (status.Name is not ("is_superuser" or "session_authorization" or "server_version" or "application_name"))
                 {
+                    _fill?.Abandon();
                     Relay(message);
                 }
 
@@ -130,6 +132,7 @@ internal sealed partial class ClientSession
                 throw new PostgresProtocolException(SqlState.ProtocolViolation, "unexpected ReadyForQuery from the backend", isFatal: true);
             case BackendMessageType.ErrorResponse:
                 _services.Metrics.Errors.WithLabels(BackendMessageDecoder.DecodeErrorFields(message).Code ?? "", "backend").Inc();
+                _fill?.Abandon();
                 Relay(message);
                 if (head.Kind is Expect.Query or Expect.SwallowQuery)
                 {
@@ -169,6 +172,7 @@ internal sealed partial class ClientSession
         if (!head.Swallow && head.Kind != Expect.SwallowQuery)
         {
             Relay(message);
+            CaptureForFill(message, head.Kind);
         }
 
         if (terminal)

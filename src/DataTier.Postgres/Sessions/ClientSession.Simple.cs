@@ -1,3 +1,4 @@
+using DataTier.Core.Caching;
 using DataTier.Core.Consistency;
 using DataTier.Core.Sql.Tree;
 using DataTier.Postgres.Protocol;
@@ -48,7 +49,23 @@ internal sealed partial class ClientSession
             plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement.Analysis);
         }
 
+        var cacheRead = statements.Length == 1 ? CacheCandidate(statements[0], plan.Shard) : null;
+        if (cacheRead is not null)
+        {
+            if (await TryServeCachedAsync(cacheRead, null, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            plan.MinLsn = cacheRead.Profile is null ? 0 : Math.Max(cacheRead.RequiredLsn, cacheRead.Key.WriteLsn);
+        }
+
         await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
+        if (cacheRead is not null)
+        {
+            await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+        }
+
         FrontendMessageWriter.WriteQuery(_backend!.Writer, sql);
         _expected.Enqueue(new Expectation(Expect.Query));
         await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
@@ -165,6 +182,7 @@ internal sealed partial class ClientSession
             case PgStatementKind.Reset:
                 _sessionKey = null;
                 _consistency = ConsistencyLevel.Session;
+                _cacheMode = CacheMode.Auto;
                 BackendMessageWriter.WriteCommandComplete(_output, "RESET");
                 break;
             case PgStatementKind.Discard:
@@ -174,6 +192,7 @@ internal sealed partial class ClientSession
                     _statements.Clear();
                     _sessionKey = null;
                     _consistency = ConsistencyLevel.Session;
+                    _cacheMode = CacheMode.Auto;
                 }
 
                 BackendMessageWriter.WriteCommandComplete(_output, "DISCARD " + (a.Name ?? "ALL").ToUpperInvariant());
@@ -270,8 +289,22 @@ internal sealed partial class ClientSession
                     _ => throw new WireException(SqlState.InvalidParameterValue, $"invalid value for parameter \"datatier.consistency\": \"{setting.Value}\"", "Use eventual, session or strong."),
                 };
                 return null;
+            case "datatier.cache":
+                if (setting.Action == PgSettingAction.Show)
+                {
+                    return _cacheMode.ToString().ToLowerInvariant();
+                }
+
+                _cacheMode = reset ? CacheMode.Auto : setting.Value?.ToLowerInvariant() switch
+                {
+                    "auto" => CacheMode.Auto,
+                    "fresh" => CacheMode.Fresh,
+                    "bypass" => CacheMode.Bypass,
+                    _ => throw new WireException(SqlState.InvalidParameterValue, $"invalid value for parameter \"datatier.cache\": \"{setting.Value}\"", "Use auto, fresh or bypass."),
+                };
+                return null;
             default:
-                throw new WireException(SqlState.UndefinedObject, $"unrecognized configuration parameter \"{setting.Name}\"", "DataTier knows datatier.shard_key and datatier.consistency.");
+                throw new WireException(SqlState.UndefinedObject, $"unrecognized configuration parameter \"{setting.Name}\"", "DataTier knows datatier.shard_key, datatier.consistency and datatier.cache.");
         }
     }
 

@@ -20,6 +20,10 @@ internal sealed class WireServices
         ITopologyProvider topology,
         ReadRouter readRouter,
         TableVersions versions,
+        EncodedResultCache cache,
+        Caching.WireStatementProfiles profiles,
+        Core.Health.NodeHealthMonitor health,
+        IOptions<CacheOptions> cacheOptions,
         BackendPools pools,
         ShardedTables shardedTables,
         StatementAnalyses analyses,
@@ -33,6 +37,10 @@ internal sealed class WireServices
         Topology = topology;
         ReadRouter = readRouter;
         Versions = versions;
+        Cache = cache;
+        Profiles = profiles;
+        Health = health;
+        CacheMaxEntryBytes = cacheOptions.Value.MaxEntryBytes;
         Pools = pools;
         ShardedTables = shardedTables;
         Analyses = analyses;
@@ -50,6 +58,16 @@ internal sealed class WireServices
     public ReadRouter ReadRouter { get; }
 
     public TableVersions Versions { get; }
+
+    /// <summary>Core's cache, for answers kept as protocol messages.</summary>
+    public EncodedResultCache Cache { get; }
+
+    public Caching.WireStatementProfiles Profiles { get; }
+
+    /// <summary>Probed replay LSNs: a lower bound of what a replica's rows include, for cache entries filled there.</summary>
+    public Core.Health.NodeHealthMonitor Health { get; }
+
+    public int CacheMaxEntryBytes { get; }
 
     public BackendPools Pools { get; }
 
