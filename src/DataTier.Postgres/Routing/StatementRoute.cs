@@ -21,4 +21,7 @@ internal enum RouteKind
 
     /// <summary>Bound to <see cref="StatementRoute.Shard"/>.</summary>
     Shard,
+
+    /// <summary>A key-less read of sharded tables whose answer is every shard's rows concatenated: runs on each shard in turn.</summary>
+    AllShards,
 }

@@ -64,12 +64,25 @@ internal static class WireRouter
         if (keys.HasUnrestrictedShardedTable)
         {
             string tables = string.Join(", ", keys.UnrestrictedTables.Select(t => t.QualifiedName).Distinct());
-            throw new WireException(
-                SqlState.FeatureNotSupported,
-                writes
-                    ? $"A write to a sharded table ({tables}) must name its shard key; DataTier does not send writes to every shard."
-                    : $"This read of a sharded table ({tables}) names no shard key; reads across every shard are not supported on the wire yet (use the HTTP /v1/scatter API).",
-                HowToNameTheKey);
+            if (writes || primary)
+            {
+                throw new WireException(
+                    SqlState.FeatureNotSupported,
+                    writes
+                        ? $"A write to a sharded table ({tables}) must name its shard key; DataTier does not send writes to every shard."
+                        : $"A read that locks rows of a sharded table ({tables}) must name its shard key; DataTier does not lock rows on every shard.",
+                    HowToNameTheKey);
+            }
+
+            if (PgConcatenation.Obstacle(statement) is { } obstacle)
+            {
+                throw new WireException(
+                    SqlState.FeatureNotSupported,
+                    $"This read of a sharded table ({tables}) names no shard key, so it runs on every shard and returns their rows concatenated; it has {obstacle}, whose answer needs merging across shards, which the wire does not do yet.",
+                    HowToNameTheKey + " Or use the HTTP /v1/scatter API, which merges ordered and limited reads.");
+            }
+
+            return new StatementRoute(RouteKind.AllShards, null, false, false, "fanout");
         }
 
         ShardDefinition? shard = null;

@@ -66,9 +66,25 @@ internal sealed partial class ClientSession
 
         public SortedSet<string> Tables { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
+        public bool FanOut { get; private set; }
+
         public void Add(StatementRoute route, Core.Sql.Tree.PgStatementAnalysis analysis)
         {
-            if (route.Kind == RouteKind.Shard)
+            if (route.Kind == RouteKind.AllShards || (FanOut && route.Kind != RouteKind.Neutral))
+            {
+                if (FanOut || Shard is not null)
+                {
+                    throw new WireException(
+                        SqlState.FeatureNotSupported,
+                        "A read without a shard key runs on every shard and must be sent on its own (one Query, or one batch up to Sync), not together with other statements.",
+                        "Send it separately.");
+                }
+
+                FanOut = true;
+                Source = route.Source;
+            }
+            else if (route.Kind == RouteKind.Shard)
             {
                 if (Shard is not null && !ReferenceEquals(Shard, route.Shard) && Shard.Id != route.Shard!.Id)
                 {

@@ -189,6 +189,12 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (plan.FanOut)
+        {
+            await RunFanOutAsync(plan, null, items, sync, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var cacheRead = sync && settings is null ? CacheCandidate(items, plan.Shard) : null;
         if (cacheRead is not null)
         {
@@ -206,7 +212,37 @@ internal sealed partial class ClientSession
             await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
         }
 
-        var backend = _backend!;
+        WriteToBackend(_backend!, items, settings);
+        if (sync)
+        {
+            FrontendMessageWriter.WriteSync(_backend!.Writer);
+            _expected.Enqueue(new Expectation(Expect.Sync));
+        }
+        else
+        {
+            FrontendMessageWriter.WriteFlush(_backend!.Writer);
+        }
+
+        await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
+        var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
+        if (sync)
+        {
+            if (status != TransactionStatus.InTransaction && status != TransactionStatus.Failed)
+            {
+                _portals.Clear();
+            }
+
+            await CompleteRoundTripAsync(status ?? TransactionStatus.Idle, plan, cancellationToken).ConfigureAwait(false);
+        }
+        else if (flushClient)
+        {
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes a batch's messages to <paramref name="backend"/> (statements prepared there first), queueing what each answers.</summary>
+    private void WriteToBackend(Backends.BackendConnection backend, BatchItem[] items, Dictionary<BatchItem, byte[]>? settings)
+    {
         ClientStatement? unnamedSent = null;
         foreach (var item in items)
         {
@@ -241,32 +277,6 @@ internal sealed partial class ClientSession
                     _expected.Enqueue(new Expectation(Expect.Close));
                     break;
             }
-        }
-
-        if (sync)
-        {
-            FrontendMessageWriter.WriteSync(backend.Writer);
-            _expected.Enqueue(new Expectation(Expect.Sync));
-        }
-        else
-        {
-            FrontendMessageWriter.WriteFlush(backend.Writer);
-        }
-
-        await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
-        var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
-        if (sync)
-        {
-            if (status != TransactionStatus.InTransaction && status != TransactionStatus.Failed)
-            {
-                _portals.Clear();
-            }
-
-            await CompleteRoundTripAsync(status ?? TransactionStatus.Idle, plan, cancellationToken).ConfigureAwait(false);
-        }
-        else if (flushClient)
-        {
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

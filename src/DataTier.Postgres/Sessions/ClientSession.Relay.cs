@@ -98,7 +98,10 @@ internal sealed partial class ClientSession
         while (_expected.TryPeek(out var head) && head.Kind == Expect.Local)
         {
             _expected.Dequeue();
-            BackendMessageWriter.WriteEncoded(_output, head.Local);
+            if (EmitLocalsDuringFanOut)
+            {
+                BackendMessageWriter.WriteEncoded(_output, head.Local);
+            }
         }
     }
 
@@ -133,6 +136,7 @@ internal sealed partial class ClientSession
             case BackendMessageType.ErrorResponse:
                 _services.Metrics.Errors.WithLabels(BackendMessageDecoder.DecodeErrorFields(message).Code ?? "", "backend").Inc();
                 _fill?.Abandon();
+                FanOutFailed();
                 Relay(message);
                 if (head.Kind is Expect.Query or Expect.SwallowQuery)
                 {
@@ -171,7 +175,11 @@ internal sealed partial class ClientSession
 
         if (!head.Swallow && head.Kind != Expect.SwallowQuery)
         {
-            Relay(message);
+            if (RelayDuringFanOut(message))
+            {
+                Relay(message);
+            }
+
             CaptureForFill(message, head.Kind);
         }
 

@@ -49,6 +49,12 @@ internal sealed partial class ClientSession
             plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement.Analysis);
         }
 
+        if (plan.FanOut)
+        {
+            await RunFanOutAsync(plan, sql, null, sync: true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var cacheRead = statements.Length == 1 ? CacheCandidate(statements[0], plan.Shard) : null;
         if (cacheRead is not null)
         {

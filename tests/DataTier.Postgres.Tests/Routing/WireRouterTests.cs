@@ -75,6 +75,39 @@ public sealed class WireRouterTests
     }
 
     [Fact]
+    public void Keyless_filter_of_one_table_fans_out_to_every_shard()
+    {
+        var route = Route("select task_id, title from tasks where priority > 3");
+        Assert.Equal(RouteKind.AllShards, route.Kind);
+        Assert.False(route.Writes);
+        Assert.False(route.NeedsPrimary);
+    }
+
+    [Theory]
+    [InlineData("select count(*) from tasks", "count()")]
+    [InlineData("select title from tasks order by title", "ORDER BY")]
+    [InlineData("select title from tasks limit 5", "LIMIT")]
+    [InlineData("select distinct status from tasks", "DISTINCT")]
+    [InlineData("select status from tasks group by status", "GROUP BY")]
+    [InlineData("select title, row_number() over (order by priority) from tasks", "window function")]
+    [InlineData("select t.title from tasks t join users u on u.user_id = t.user_id", "join")]
+    [InlineData("select title from tasks where user_id in (select user_id from users)", "subquery")]
+    [InlineData("select title from tasks union select email from users", "set operation")]
+    public void Keyless_read_whose_answer_needs_merging_is_refused_naming_the_construct(string sql, string construct)
+    {
+        var error = Assert.Throws<WireException>(() => Route(sql));
+        Assert.Equal(SqlState.FeatureNotSupported, error.SqlState);
+        Assert.Contains(construct, error.Message);
+    }
+
+    [Fact]
+    public void Keyless_read_that_locks_rows_is_refused()
+    {
+        var error = Assert.Throws<WireException>(() => Route("select * from tasks for update"));
+        Assert.Equal(SqlState.FeatureNotSupported, error.SqlState);
+    }
+
+    [Fact]
     public void Keys_on_two_shards_are_refused()
     {
         var (a, b) = KeysOnTwoShards();
