@@ -17,12 +17,15 @@ internal static class Program
         Usage: DataTier.LoadReport <command>
 
           prepare --manifest FILE --data DIR [--teams 100] [--zipf 1.1] [--pgpool-dir DIR --pgpool-port PORT [--pgpool-children 70]]
+              [--pgbouncer-dir DIR --pgbouncer-port PORT [--pgbouncer-pool-size 20]]
               Read the demo keys from the cluster of a 'datatier dev up --json' manifest; write the wrk key files,
-              the pgbench scripts and (with --pgpool-dir) a Pgpool-II configuration for shard s1.
+              the pgbench scripts, (with --pgpool-dir) a Pgpool-II configuration for shard s1 and (with
+              --pgbouncer-dir) a PgBouncer configuration, transaction pooling, for s1's primary.
           run --manifest FILE --data DIR --load-dir DIR --cache-off-url URL --pgpool-port PORT --out DIR --stamp STAMP
               --server-pid PID --cache-off-pid PID --redis-pid PID --postgres-pids P,P,... --pgpool-pid PID
               [--duration 20] [--smoke] [--rows N] [--commit C] [--server-settings "a; b"] [--only NAME,NAME]
               [--ceiling-url URL] [--server-dll DLL --server-config FILE]
+              [--cache-off-wire-port PORT] [--pgbouncer-port PORT --pgbouncer-pid PID [--pgbouncer-pool-size 20]]
               Warm up, run every scenario, write <out>/<stamp>.json, .md and <stamp>/*.svg.
               --smoke: exit 1 when any scenario had an error.
           report FILE.json [--out DIR]
@@ -30,6 +33,12 @@ internal static class Program
           compare BASELINE.json NEW.json [--threshold 10]
               Exit 1 when a DataTier scenario's throughput drops, or its p99 rises, by more than the threshold (%).
         """;
+
+    /// <summary>DataTier:Postgres:BackendPoolSize's default: the wire front end's backend connections per node.</summary>
+    private const int DefaultWirePoolSize = 20;
+
+    /// <summary>PgBouncer's max_client_conn: the 64 clients of a comparison and room for a second run.</summary>
+    private const int PgBouncerMaxClients = 200;
 
     public static async Task<int> Main(string[] argv)
     {
@@ -80,6 +89,9 @@ internal static class Program
         string? pgpoolDir = args.Option("--pgpool-dir");
         int? pgpoolPort = args.Int("--pgpool-port", 1024, 65534);
         int children = args.Int("--pgpool-children", 1, 1000) ?? 70;
+        string? pgbouncerDir = args.Option("--pgbouncer-dir");
+        int? pgbouncerPort = args.Int("--pgbouncer-port", 1024, 65535);
+        int poolSize = args.Int("--pgbouncer-pool-size", 1, 1000) ?? DefaultWirePoolSize;
         args.EnsureAllUsed();
 
         var prepared = await DataPreparer.PrepareAsync(manifest, data, teams, zipf, ct);
@@ -91,6 +103,14 @@ internal static class Program
             Console.Error.WriteLine($"wrote the Pgpool-II configuration to {Path.GetFullPath(pgpoolDir)}");
         }
 
+        if (pgbouncerDir is not null)
+        {
+            var features = PgBouncerFeatures.Detect();
+            PgBouncerConfigWriter.Write(manifest.ComparisonShard, pgbouncerDir, pgbouncerPort ?? throw new UsageException("--pgbouncer-dir needs --pgbouncer-port."),
+                poolSize, PgBouncerMaxClients, features);
+            Console.Error.WriteLine($"wrote the PgBouncer configuration to {Path.GetFullPath(pgbouncerDir)} ({features.Describe(poolSize)})");
+        }
+
         return 0;
     }
 
@@ -98,6 +118,7 @@ internal static class Program
     {
         var manifest = DevClusterManifest.Load(args.Required("--manifest"));
         var data = PreparedData.Load(args.Required("--data"));
+        int? pgbouncerPort = args.Int("--pgbouncer-port", 1, 65535);
         var options = new RunOptions
         {
             Manifest = manifest,
@@ -108,6 +129,10 @@ internal static class Program
             ServerDll = args.Option("--server-dll"),
             ServerConfig = args.Option("--server-config"),
             PgpoolPort = args.Int("--pgpool-port", 1, 65535) ?? throw new UsageException("--pgpool-port is required."),
+            CacheOffWirePort = args.Int("--cache-off-wire-port", 1, 65535),
+            PgBouncerPort = pgbouncerPort,
+            PgBouncerPoolSize = args.Int("--pgbouncer-pool-size", 1, 1000) ?? DefaultWirePoolSize,
+            PgBouncer = pgbouncerPort is null ? null : PgBouncerFeatures.Detect(),
             Processes = new ProcessGroups(
                 Pid(args, "--server-pid"),
                 Pid(args, "--cache-off-pid"),
@@ -115,6 +140,7 @@ internal static class Program
                     .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
                 Pid(args, "--redis-pid"),
                 Pid(args, "--pgpool-pid"),
+                Pid(args, "--pgbouncer-pid"),
                 Environment.ProcessId),
             DurationSeconds = args.Int("--duration", 1, 3600) ?? 20,
             Smoke = args.Flag("--smoke"),

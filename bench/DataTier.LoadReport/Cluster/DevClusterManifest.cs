@@ -8,6 +8,9 @@ internal sealed record DevClusterManifest
 {
     public string? BaseUrl { get; init; }
 
+    /// <summary>The server's PostgreSQL wire front end for the <c>app</c> key (<c>postgresql://app:KEY@127.0.0.1:PORT/datatier</c>).</summary>
+    public string? PostgresUrl { get; init; }
+
     public required ManifestKeys Keys { get; init; }
 
     public required IReadOnlyList<ManifestShard> Shards { get; init; }
@@ -33,6 +36,12 @@ internal sealed record DevClusterManifest
 
     /// <summary>The shard the comparison scenarios use (the first, <c>s1</c>).</summary>
     public ManifestShard ComparisonShard => Shards[0];
+
+    /// <summary>The login pgbench uses on the server's wire front end: user = the key's name, password = the key.</summary>
+    public PgEndpoint RequireWireEndpoint() => PostgresUrl is { } url
+        ? PgEndpoint.ParseUrl(url)
+        : throw new UsageException(
+            "The cluster manifest has no postgresUrl: the server was started without its PostgreSQL wire front end (DataTier:Postgres:Port).");
 
     public string RequireBaseUrl() => BaseUrl ?? throw new UsageException(
         "The cluster was started without a server (--no-server); bench/run needs the server that ./datatier dev up starts.");

@@ -12,6 +12,15 @@ internal sealed record PgEndpoint(string Host, int Port, string Database, string
         return new PgEndpoint(b.Host ?? "127.0.0.1", b.Port, b.Database ?? "", b.Username ?? "", b.Password ?? "");
     }
 
+    /// <summary>A libpq URL, <c>postgresql://user:password@host:port/database</c> (user and password percent-encoded).</summary>
+    public static PgEndpoint ParseUrl(string url)
+    {
+        var uri = new Uri(url);
+        string[] login = uri.UserInfo.Split(':', 2);
+        return new PgEndpoint(uri.Host, uri.Port, Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            Uri.UnescapeDataString(login[0]), login.Length > 1 ? Uri.UnescapeDataString(login[1]) : "");
+    }
+
     public string ConnectionString => new NpgsqlConnectionStringBuilder
     {
         Host = Host,
@@ -24,7 +33,7 @@ internal sealed record PgEndpoint(string Host, int Port, string Database, string
         Pooling = false,
     }.ConnectionString;
 
-    /// <summary>The same login on another port (pgpool in front of this server).</summary>
+    /// <summary>The same login on another port (pgpool or PgBouncer in front of this server, another DataTier server's wire).</summary>
     public PgEndpoint WithPort(int port) => this with { Port = port };
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}/{Database}");

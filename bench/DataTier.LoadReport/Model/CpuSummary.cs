@@ -10,6 +10,7 @@ internal sealed record CpuSummary(
     double Postgres,
     double Redis,
     double Pgpool,
+    double PgBouncer,
     double LoadGenerator,
     double Harness,
     double Machine,

@@ -9,6 +9,6 @@ internal enum LoadTool
     /// <summary>Several wrk processes started one after another (connections arriving over the ramp).</summary>
     WrkSpike,
 
-    /// <summary>pgbench with the prepared scripts.</summary>
+    /// <summary>pgbench with the prepared scripts: straight to PostgreSQL, through a pooler, or through DataTier's wire front end.</summary>
     Pgbench,
 }

@@ -1,6 +1,9 @@
 namespace DataTier.LoadReport.Model;
 
-/// <summary>How a run was configured.</summary>
+/// <summary>
+/// How a run was configured. <see cref="PgBouncer"/> describes the PgBouncer the run compared with (version, pooling,
+/// pool size and why its pgbench mode); null in reports from before it was measured.
+/// </summary>
 internal sealed record RunSettings(
     double DurationSeconds,
     bool Smoke,
@@ -12,4 +15,6 @@ internal sealed record RunSettings(
     string PgbenchModeDirect,
     string PgbenchModePgpool,
     string Commit,
-    IReadOnlyList<string> ServerSettings);
+    IReadOnlyList<string> ServerSettings,
+    string? PgbenchModePgBouncer = null,
+    string? PgBouncer = null);

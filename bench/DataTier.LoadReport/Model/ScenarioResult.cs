@@ -13,6 +13,9 @@ internal sealed record ScenarioResult
 
     public required LoadTool Tool { get; init; }
 
+    /// <summary>pgbench's <c>-M</c> mode; absent for wrk.</summary>
+    public string? PgbenchMode { get; init; }
+
     public required int Connections { get; init; }
 
     /// <summary>Measured duration in seconds.</summary>

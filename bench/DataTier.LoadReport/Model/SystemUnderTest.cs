@@ -3,7 +3,10 @@ namespace DataTier.LoadReport.Model;
 /// <summary>What answered a scenario's requests.</summary>
 internal enum SystemUnderTest
 {
-    /// <summary>The DataTier server that <c>dev up</c> started (cache on).</summary>
+    /// <summary>
+    /// The DataTier server that <c>dev up</c> started (cache on). Its scenarios run over HTTP with wrk, or over its
+    /// PostgreSQL wire front end with pgbench (<see cref="LoadTool.Pgbench"/>), as for <see cref="DataTierCacheOff"/>.
+    /// </summary>
     DataTier,
 
     /// <summary>A second DataTier server on the same cluster with <c>DataTier:Cache:Enabled=false</c>.</summary>
@@ -20,4 +23,7 @@ internal enum SystemUnderTest
 
     /// <summary>pgbench through Pgpool-II (load balancing and its query cache on) in front of the shard.</summary>
     Pgpool,
+
+    /// <summary>pgbench through PgBouncer (transaction pooling) in front of the shard's primary.</summary>
+    PgBouncer,
 }

@@ -18,7 +18,12 @@ internal static class MarkdownReport
         md.AppendLine(Inv($"- **Software**: {m.Dotnet}; {m.Postgres}; {m.Wrk}; {m.Pgpool}."));
         md.AppendLine(Inv($"- **Run**: `bench/run --duration {s.DurationSeconds:0}{(s.Smoke ? " --smoke" : "")}` at commit {s.Commit}, {r.StartedAt:yyyy-MM-dd HH:mm} to {r.FinishedAt:HH:mm} UTC; {s.DemoRows:N0} demo rows."));
         md.AppendLine(Inv($"- **Keys**: {s.ComparisonTeams} teams of shard {s.ComparisonShard}: hot reads Zipf (s = {s.ZipfExponent}), point reads uniform over their {s.ComparisonTeams * s.LogsPerTeam:N0} demo rows; the same keys and weights for wrk and pgbench."));
-        md.AppendLine(Inv($"- **pgbench**: `-M {s.PgbenchModeDirect}` straight to the primary, `-M {s.PgbenchModePgpool}` through Pgpool-II."));
+        md.AppendLine(Inv($"- **pgbench**: `-M {s.PgbenchModeDirect}` straight to the primary, `-M {s.PgbenchModePgpool}` through Pgpool-II{(s.PgbenchModePgBouncer is null ? "" : $", `-M {s.PgbenchModePgBouncer}` through PgBouncer")}; through DataTier's wire front end the same scripts in `-M {s.PgbenchModeDirect}` (`*-wire-c64`) and `-M simple` (`*-wire-simple-c64`), logging in as the `app` key."));
+        if (s.PgBouncer is not null)
+        {
+            md.AppendLine(Inv($"- **PgBouncer**: {s.PgBouncer}; in front of shard {s.ComparisonShard}'s primary, as pgbench straight to it."));
+        }
+
         if (s.ServerSettings.Count > 0)
         {
             md.AppendLine(Inv($"- **Server settings**: {string.Join("; ", s.ServerSettings)}."));
@@ -47,12 +52,12 @@ internal static class MarkdownReport
 
         md.AppendLine("## Scenarios");
         md.AppendLine();
-        md.AppendLine("| scenario | what | conns | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | errors | CPU DataTier | CPU PostgreSQL | CPU Redis | CPU pgpool | CPU load gen | CPU foreign | RSS max MB | cache hit |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| scenario | what | conns | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | errors | CPU DataTier | CPU PostgreSQL | CPU Redis | CPU pgpool | CPU PgBouncer | CPU load gen | CPU foreign | RSS max MB | cache hit |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var x in r.Scenarios)
         {
             var c = x.Cpu;
-            string cpu = c is null ? "| | | | | |" : Inv($"| {c.DataTier + c.DataTierCacheOff:0.00} | {c.Postgres:0.00} | {c.Redis:0.00} | {c.Pgpool:0.00} | {c.LoadGenerator:0.00} | {c.Foreign:0.00} |");
+            string cpu = c is null ? "| | | | | | |" : Inv($"| {c.DataTier + c.DataTierCacheOff:0.00} | {c.Postgres:0.00} | {c.Redis:0.00} | {c.Pgpool:0.00} | {c.PgBouncer:0.00} | {c.LoadGenerator:0.00} | {c.Foreign:0.00} |");
             string hit = x.Cache is { } h && h.Hits + h.Misses > 0 ? Inv($"{h.HitRate:P1}") : "";
             md.AppendLine(Inv($"| `{x.Name}` | {x.Title} | {x.Connections:N0} | {x.RequestsPerSecond:N0} | {x.Latency.P50Ms:0.00} | {x.Latency.P95Ms:0.00} | {x.Latency.P99Ms:0.00} | {x.Latency.P999Ms:0.00} | {x.Errors.Total:N0} {cpu} {(x.Memory is null ? "" : Inv($"{x.Memory.MaxRssMb:0}"))} | {hit} |"));
         }
@@ -79,7 +84,13 @@ internal static class MarkdownReport
             md.AppendLine("|---|---|---|---:|---:|");
             foreach (var c in r.Comparisons)
             {
-                string against = c.Baseline == SystemUnderTest.Pgpool ? "Pgpool-II" : "PostgreSQL direct";
+                string against = c.Baseline switch
+                {
+                    SystemUnderTest.Pgpool => "Pgpool-II",
+                    SystemUnderTest.PgBouncer => "PgBouncer",
+                    SystemUnderTest.HttpCeiling => "bare Kestrel",
+                    _ => "PostgreSQL direct",
+                };
                 md.AppendLine(Inv($"| {c.Group} | `{c.DataTierScenario}` | {against} (`{c.BaselineScenario}`) | {c.ThroughputRatio:0.00} | {c.P99Ratio:0.00} |"));
             }
 

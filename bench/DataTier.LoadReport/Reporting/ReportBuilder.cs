@@ -2,13 +2,14 @@ using System.Globalization;
 using DataTier.LoadReport.Model;
 using DataTier.LoadReport.Running;
 using DataTier.LoadReport.Sampling;
+using DataTier.LoadReport.Scenarios;
 
 namespace DataTier.LoadReport.Reporting;
 
 /// <summary>Turns the scenario results into the report: side-by-side ratios, the issue's targets, the timeline.</summary>
 internal static class ReportBuilder
 {
-    /// <summary>Groups whose DataTier scenarios are compared with pgbench straight to the primary and with pgpool.</summary>
+    /// <summary>Groups whose DataTier scenarios (HTTP and wire) are compared with pgbench straight to the primary, PgBouncer and pgpool.</summary>
     public static readonly IReadOnlyList<string> ComparedGroups = ["hot-read", "point-read", "aggregate", "writes", "http-ceiling"];
 
     public static BenchReport Build(RunOptions options, MachineInfo machine, DateTimeOffset started, DateTimeOffset finished, IReadOnlyList<ScenarioResult> results, IReadOnlyList<ProcSample> samples)
@@ -22,8 +23,8 @@ internal static class ReportBuilder
             FinishedAt = finished,
             Settings = new RunSettings(
                 options.DurationSeconds, options.Smoke, options.DemoRows, options.Data.ShardId, options.Data.ComparisonTeams.Count,
-                options.Data.LogsPerTeam, options.Data.ZipfExponent, BenchRunner.PgbenchModeDirect, BenchRunner.PgbenchModePgpool,
-                options.Commit, options.ServerSettings),
+                options.Data.LogsPerTeam, options.Data.ZipfExponent, ScenarioPlan.PgbenchModeDirect, ScenarioPlan.PgbenchModePgpool,
+                options.Commit, options.ServerSettings, options.PgBouncer?.PgbenchMode, options.PgBouncer?.Describe(options.PgBouncerPoolSize)),
             Machine = machine,
             Scenarios = results,
             Comparisons = Compare(results),
@@ -42,7 +43,7 @@ internal static class ReportBuilder
         foreach (string group in ComparedGroups)
         {
             var inGroup = results.Where(r => r.Group == group).ToList();
-            var baselines = inGroup.Where(r => r.System is SystemUnderTest.PostgresDirect or SystemUnderTest.Pgpool or SystemUnderTest.HttpCeiling).ToList();
+            var baselines = inGroup.Where(r => r.System is SystemUnderTest.PostgresDirect or SystemUnderTest.PgBouncer or SystemUnderTest.Pgpool or SystemUnderTest.HttpCeiling).ToList();
             foreach (var dataTier in inGroup.Where(r => r.System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff))
             {
                 foreach (var baseline in baselines)
@@ -101,6 +102,29 @@ internal static class ReportBuilder
                 }
             }
         }
+
+        // Issue #15's targets for the PostgreSQL wire front end: the same pgbench scripts through DataTier (-M prepared,
+        // the headline, and -M simple) and around it, side by side in this run.
+        void Wire(string what, string prefix, params (string Baseline, Func<ScenarioResult, string> Against, double Ratio)[] baselines)
+        {
+            foreach (string name in new[] { $"{prefix}-c64", $"{prefix}-simple-c64" })
+            {
+                foreach (var (baselineName, against, ratio) in baselines)
+                {
+                    if (report.Find(name) is { } wire && report.Find(baselineName) is { } baseline)
+                    {
+                        list.Add(new TargetCheck($"{what} ({name}) vs {against(baseline)}", $">= {F(ratio, "0.0")}x", Share(wire, baseline), AtLeast(wire, baseline, ratio)));
+                    }
+                }
+            }
+        }
+
+        Wire("Wire point reads, cache off", "point-read-wire",
+            ("point-read-pgbench-c64", static b => $"pgbench -M {b.PgbenchMode} straight to the primary", 0.5),
+            ("point-read-pgbouncer-c64", static b => $"PgBouncer, transaction pooling (-M {b.PgbenchMode})", 1.0));
+        Wire("Wire cache-hit reads", "hot-read-wire",
+            ("hot-read-pgbench-c64", static b => $"pgbench -M {b.PgbenchMode} straight to the primary", 1.5),
+            ("hot-read-pgpool-c64", static _ => "Pgpool-II's query cache", 1.0));
 
         if (report.Find("writes-pgbench-c64") is { } writesDirect)
         {

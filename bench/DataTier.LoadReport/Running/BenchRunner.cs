@@ -12,12 +12,6 @@ namespace DataTier.LoadReport.Running;
 /// </summary>
 internal sealed class BenchRunner(RunOptions options, TextWriter progress)
 {
-    public const string PgbenchModeDirect = "prepared";
-
-    // Pgpool-II 4.3's extended-protocol path is several times slower than its simple-protocol path on this machine
-    // (measured while building this harness), so pgpool gets the mode it is fastest in.
-    public const string PgbenchModePgpool = "simple";
-
     public async Task<BenchReport> RunAsync(CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
@@ -29,17 +23,19 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         await using var sampler = new ProcSampler(options.Processes, TimeSpan.FromMilliseconds(500), MachineProbe.ClockTicksPerSecond());
         sampler.Start();
 
-        Say(sampler, $"warming up both DataTier servers ({(options.Smoke ? "smoke" : "full")} run) ...");
+        Say(sampler, $"warming up both DataTier servers, HTTP and wire ({(options.Smoke ? "smoke" : "full")} run) ...");
         foreach (var warm in ScenarioPlan.WarmUp(options.Smoke))
         {
-            var outcome = await wrk.RunAsync(warm, UrlOf(warm.System, mainUrl), ct).ConfigureAwait(false);
+            var outcome = warm.Tool == LoadTool.Pgbench
+                ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ct).ConfigureAwait(false)
+                : await wrk.RunAsync(warm, UrlOf(warm.System, mainUrl), ct).ConfigureAwait(false);
             if (outcome.Errors.Total > 0)
             {
                 Say(sampler, $"warm-up {warm.Name}: {outcome.Errors.Total} errors {string.Join("; ", outcome.Notes)}");
             }
         }
 
-        var plan = ScenarioPlan.Build(options.DurationSeconds, options.Smoke)
+        var plan = ScenarioPlan.Build(options.DurationSeconds, options.Smoke, options.PgBouncer?.PgbenchMode ?? ScenarioPlan.PgbenchModeDirect)
             .Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name))
             .ToList();
         var results = new List<ScenarioResult>();
@@ -78,7 +74,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         {
             var warm = scenario with { Name = scenario.Name + "-warm-up", DurationSeconds = scenario.WarmUpSeconds };
             _ = warm.Tool == LoadTool.Pgbench
-                ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ModeOf(warm.System), ct).ConfigureAwait(false)
+                ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ct).ConfigureAwait(false)
                 : await wrk.RunAsync(warm, httpUrl!, ct).ConfigureAwait(false);
         }
 
@@ -104,7 +100,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         {
             outcome = scenario.Tool switch
             {
-                LoadTool.Pgbench => await pgbench.RunAsync(scenario, EndpointOf(scenario.System), ModeOf(scenario.System), ct).ConfigureAwait(false),
+                LoadTool.Pgbench => await pgbench.RunAsync(scenario with { Windows = WindowsOf(scenario) }, EndpointOf(scenario.System), ct).ConfigureAwait(false),
                 _ => await wrk.RunAsync(scenario with { Windows = WindowsOf(scenario) }, httpUrl!, ct).ConfigureAwait(false),
             };
         }
@@ -137,6 +133,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             Title = scenario.Title,
             System = scenario.System,
             Tool = scenario.Tool,
+            PgbenchMode = scenario.PgbenchMode,
             Connections = scenario.Connections,
             DurationSeconds = Math.Round(outcome.DurationSeconds, 2),
             OffsetSeconds = Math.Round(start, 1),
@@ -170,18 +167,27 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         _ => mainUrl,
     };
 
+    // pgbench's target: the primary, a pooler in front of it, or a DataTier server's wire front end (the cache-on
+    // server's from the manifest, the cache-off server's on its own port with the same login).
     private Cluster.PgEndpoint EndpointOf(SystemUnderTest system)
     {
         var primary = options.Manifest.ComparisonShard.PrimaryEndpoint;
-        return system == SystemUnderTest.Pgpool ? primary.WithPort(options.PgpoolPort) : primary;
+        return system switch
+        {
+            SystemUnderTest.PostgresDirect => primary,
+            SystemUnderTest.Pgpool => primary.WithPort(options.PgpoolPort),
+            SystemUnderTest.PgBouncer => primary.WithPort(options.PgBouncerPort ?? throw new InvalidOperationException("The PgBouncer scenarios need --pgbouncer-port.")),
+            SystemUnderTest.DataTier => options.Manifest.RequireWireEndpoint(),
+            SystemUnderTest.DataTierCacheOff => options.Manifest.RequireWireEndpoint().WithPort(
+                options.CacheOffWirePort ?? throw new InvalidOperationException("The cache-off server's wire scenarios need --cache-off-wire-port.")),
+            _ => throw new InvalidOperationException($"pgbench has no endpoint for {system}."),
+        };
     }
-
-    private static string ModeOf(SystemUnderTest system) => system == SystemUnderTest.Pgpool ? PgbenchModePgpool : PgbenchModeDirect;
 
     private static string Describe(ScenarioResult r)
     {
         string cpu = r.Cpu is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"; CPU cores: DataTier {r.Cpu.DataTier + r.Cpu.DataTierCacheOff:0.00}, PostgreSQL {r.Cpu.Postgres:0.00}, pgpool {r.Cpu.Pgpool:0.00}, load generator {r.Cpu.LoadGenerator:0.00}, foreign {r.Cpu.Foreign:0.00}");
+            $"; CPU cores: DataTier {r.Cpu.DataTier + r.Cpu.DataTierCacheOff:0.00}, PostgreSQL {r.Cpu.Postgres:0.00}, pgpool {r.Cpu.Pgpool:0.00}, PgBouncer {r.Cpu.PgBouncer:0.00}, load generator {r.Cpu.LoadGenerator:0.00}, foreign {r.Cpu.Foreign:0.00}");
         string hit = r.Cache is { } c && c.Hits + c.Misses > 0 ? string.Create(CultureInfo.InvariantCulture, $", hit rate {c.HitRate:P1}") : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"{r.Name}: {r.RequestsPerSecond:N0} req/s, p50 {r.Latency.P50Ms:0.###} ms, p99 {r.Latency.P99Ms:0.###} ms, {r.Errors.Total} errors{hit}{cpu}") +

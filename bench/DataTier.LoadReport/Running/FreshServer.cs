@@ -8,7 +8,8 @@ namespace DataTier.LoadReport.Running;
 /// <summary>
 /// A DataTier server the harness starts during the run (same build and configuration as the cluster's) to measure
 /// how fast a new instance reaches its settled throughput: the load starts the moment <c>/health/ready</c> answers
-/// 200. Stopped (killed) when disposed; it listens on 127.0.0.1 only.
+/// 200. Stopped (killed) when disposed; it listens on 127.0.0.1 only (HTTP and its PostgreSQL wire front end, on a
+/// port of its own).
 /// </summary>
 internal sealed class FreshServer : IAsyncDisposable
 {
@@ -41,6 +42,9 @@ internal sealed class FreshServer : IAsyncDisposable
         {
             info.ArgumentList.Add(a);
         }
+
+        // The configuration names the cluster server's wire port, which that server holds: this one listens on its own.
+        info.Environment["DataTier__Postgres__Port"] = FreePort().ToString(CultureInfo.InvariantCulture);
 
         long started = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the fresh DataTier server.");

@@ -9,13 +9,17 @@ using DataTier.LoadReport.Scenarios;
 namespace DataTier.LoadReport.Running;
 
 /// <summary>
-/// Runs pgbench with the prepared scripts against a PostgreSQL endpoint (the primary, or pgpool in front of it) and
-/// reads latencies from its per-transaction log (<c>-l</c>), so its percentiles are computed like wrk's.
+/// Runs pgbench with the prepared scripts against a PostgreSQL endpoint (the primary, Pgpool-II or PgBouncer in front
+/// of it, or DataTier's wire front end) in the scenario's <c>-M</c> mode, and reads latencies from its
+/// per-transaction log (<c>-l</c>), so its percentiles are computed like wrk's. With <see cref="ScenarioDefinition.Windows"/>
+/// above 1 the log is also cut into that many back-to-back windows by completion time (one pgbench process, not
+/// several as wrk's windows: pgbench's connection set-up stays out of the measurement).
 /// </summary>
 internal sealed partial class PgbenchRunner(PreparedData data, string logDir)
 {
-    public async Task<LoadOutcome> RunAsync(ScenarioDefinition scenario, PgEndpoint endpoint, string mode, CancellationToken ct)
+    public async Task<LoadOutcome> RunAsync(ScenarioDefinition scenario, PgEndpoint endpoint, CancellationToken ct)
     {
+        string mode = scenario.PgbenchMode ?? throw new InvalidOperationException($"{scenario.Name} names no pgbench mode.");
         var scripts = scenario.Script switch
         {
             "hot-read" => data.HotRead,
@@ -45,7 +49,8 @@ internal sealed partial class PgbenchRunner(PreparedData data, string logDir)
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["PGPASSWORD"] = endpoint.Password, ["PGCONNECT_TIMEOUT"] = "10" };
         var result = await ToolProcess.RunAsync("pgbench", args, env, TimeSpan.FromSeconds(scenario.DurationSeconds + 60), ct).ConfigureAwait(false);
 
-        var samples = ReadLatencies(prefix);
+        var log = ReadLog(prefix);
+        var samples = log.Select(t => t.LatencyUs).ToList();
         long processed = Match(ProcessedRegex(), result.Stdout);
         long failed = Match(FailedRegex(), result.Stdout);
         int aborted = AbortedRegex().Matches(result.Stderr).Count;
@@ -72,34 +77,72 @@ internal sealed partial class PgbenchRunner(PreparedData data, string logDir)
         }
 
         // The same correction wrk applies to its own latencies, so that the percentiles of both tools compare.
-        CoordinatedOmission.Correct(samples, CoordinatedOmission.ExpectedIntervalUs(scenario.DurationSeconds, samples.Count, scenario.Connections));
+        long expectedUs = CoordinatedOmission.ExpectedIntervalUs(scenario.DurationSeconds, samples.Count, scenario.Connections);
+        CoordinatedOmission.Correct(samples, expectedUs);
         double mean = samples.Count == 0 ? 0 : samples.Average();
         var errors = new ErrorCounts(0, 0, 0, failed + aborted + (result.TimedOut ? 1 : 0));
-        return new LoadOutcome(processed, scenario.DurationSeconds, tps, errors, PercentileTable.FromSamples(samples), mean, notes);
+        return new LoadOutcome(processed, scenario.DurationSeconds, tps, errors, PercentileTable.FromSamples(samples), mean, notes)
+        {
+            Windows = Windows(log, scenario.Windows, expectedUs),
+        };
+    }
+
+    // Equal slices of the time from the first transaction's start to the last one's end, each transaction in the slice
+    // it completed in; a slice's p99 gets the same coordinated-omission correction as the whole run.
+    private static List<WindowSample> Windows(List<(double LatencyUs, long EndUs)> log, int count, long expectedUs)
+    {
+        if (count <= 1 || log.Count == 0)
+        {
+            return [];
+        }
+
+        double first = log.Min(t => t.EndUs - t.LatencyUs);
+        double width = (log.Max(t => t.EndUs) - first) / count;
+        if (width <= 0)
+        {
+            return [];
+        }
+
+        var slices = Enumerable.Range(0, count).Select(_ => new List<double>()).ToList();
+        foreach (var (latency, end) in log)
+        {
+            slices[Math.Clamp((int)((end - first) / width), 0, count - 1)].Add(latency);
+        }
+
+        return slices.Select(slice =>
+        {
+            int completed = slice.Count;
+            CoordinatedOmission.Correct(slice, expectedUs);
+            return new WindowSample(Math.Round(completed / (width / 1e6), 1), Math.Round(PercentileTable.FromSamples(slice).ValueAt(99) / 1000, 3));
+        }).ToList();
     }
 
     // "client_id transaction_no time script_no time_epoch time_us": the third field is the latency in µs
-    // ("failed"/"skipped" for transactions that did not complete). One file per pgbench thread.
-    private static List<double> ReadLatencies(string prefix)
+    // ("failed"/"skipped" for transactions that did not complete), the last two the completion time. One file per
+    // pgbench thread.
+    private static List<(double LatencyUs, long EndUs)> ReadLog(string prefix)
     {
-        var samples = new List<double>(1 << 20);
+        var log = new List<(double, long)>(1 << 20);
         string dir = Path.GetDirectoryName(prefix)!;
         string name = Path.GetFileName(prefix) + ".";
         foreach (string file in Directory.EnumerateFiles(dir, name + "*"))
         {
             foreach (string line in File.ReadLines(file))
             {
-                var fields = line.Split(' ', 4);
-                if (fields.Length >= 3 && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double us))
+                var fields = line.Split(' ');
+                if (fields.Length >= 6
+                    && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double us)
+                    && long.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out long epoch)
+                    && long.TryParse(fields[5], NumberStyles.None, CultureInfo.InvariantCulture, out long micros))
                 {
-                    samples.Add(us);
+                    log.Add((us, (epoch * 1_000_000) + micros));
                 }
             }
 
             File.Delete(file);
         }
 
-        return samples;
+        return log;
     }
 
     private static long Match(Regex regex, string text) =>

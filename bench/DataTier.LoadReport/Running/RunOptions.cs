@@ -17,6 +17,18 @@ internal sealed record RunOptions
 
     public required int PgpoolPort { get; init; }
 
+    /// <summary>The cache-off server's PostgreSQL wire port (the cache-on server's is in the manifest); null: not measured.</summary>
+    public int? CacheOffWirePort { get; init; }
+
+    /// <summary>PgBouncer (transaction pooling) in front of the comparison shard's primary; null: not measured.</summary>
+    public int? PgBouncerPort { get; init; }
+
+    /// <summary>PgBouncer's default_pool_size: DataTier:Postgres:BackendPoolSize, the wire front end's connections per node.</summary>
+    public int PgBouncerPoolSize { get; init; }
+
+    /// <summary>What the installed PgBouncer supports (its pgbench mode follows from it); null when it is not measured.</summary>
+    public Preparation.PgBouncerFeatures? PgBouncer { get; init; }
+
     /// <summary>The bare-Kestrel reference (bench/DataTier.HttpCeiling); null: not measured.</summary>
     public string? CeilingUrl { get; init; }
 

@@ -10,6 +10,7 @@ internal sealed record ProcSample(
     double Postgres,
     double Redis,
     double Pgpool,
+    double PgBouncer,
     double LoadGenerator,
     double Harness,
     double Machine,

@@ -67,9 +67,9 @@ internal sealed class ProcSampler : IAsyncDisposable
         }
 
         double Mean(Func<ProcSample, double> f) => Math.Round(window.Average(f), 3);
-        double ours = window.Average(s => s.DataTier + s.DataTierCacheOff + s.Postgres + s.Redis + s.Pgpool + s.LoadGenerator + s.Harness);
+        double ours = window.Average(s => s.DataTier + s.DataTierCacheOff + s.Postgres + s.Redis + s.Pgpool + s.PgBouncer + s.LoadGenerator + s.Harness);
         return new CpuSummary(
-            Mean(s => s.DataTier), Mean(s => s.DataTierCacheOff), Mean(s => s.Postgres), Mean(s => s.Redis), Mean(s => s.Pgpool),
+            Mean(s => s.DataTier), Mean(s => s.DataTierCacheOff), Mean(s => s.Postgres), Mean(s => s.Redis), Mean(s => s.Pgpool), Mean(s => s.PgBouncer),
             Mean(s => s.LoadGenerator), Mean(s => s.Harness), Mean(s => s.Machine),
             Math.Round(Math.Max(0, window.Average(s => s.Machine) - ours), 3));
     }
@@ -113,7 +113,7 @@ internal sealed class ProcSampler : IAsyncDisposable
         var processes = ReadProcesses();
         long machineBusy = ReadMachineBusyTicks();
         double elapsed = now - _previousSeconds;
-        var cores = new double[7];
+        var cores = new double[8];
         var postmasters = _groups.Postmasters.ToHashSet();
         foreach (var (pid, ppid, ticks) in processes)
         {
@@ -140,7 +140,7 @@ internal sealed class ProcSampler : IAsyncDisposable
         }
 
         double Cores(int role) => cores[role] / _ticksPerSecond / elapsed;
-        var sample = new ProcSample(now, Cores(0), Cores(1), Cores(2), Cores(3), Cores(4), Cores(5), Cores(6), machine,
+        var sample = new ProcSample(now, Cores(0), Cores(1), Cores(2), Cores(3), Cores(4), Cores(7), Cores(5), Cores(6), machine,
             RssMb(_groups.DataTier), RssMb(_groups.DataTierCacheOff));
         lock (_lock)
         {
@@ -148,7 +148,8 @@ internal sealed class ProcSampler : IAsyncDisposable
         }
     }
 
-    // 0 DataTier, 1 cache-off DataTier, 2 PostgreSQL, 3 Redis, 4 pgpool, 5 load generators, 6 this harness; -1 other.
+    // 0 DataTier, 1 cache-off DataTier, 2 PostgreSQL, 3 Redis, 4 pgpool, 5 load generators, 6 this harness, 7 PgBouncer;
+    // -1 other.
     private int RoleOf(int pid, int ppid, HashSet<int> postmasters)
     {
         if (pid == _groups.DataTier && pid != 0)
@@ -174,6 +175,11 @@ internal sealed class ProcSampler : IAsyncDisposable
         if (_groups.Pgpool != 0 && (pid == _groups.Pgpool || ppid == _groups.Pgpool))
         {
             return 4;
+        }
+
+        if (pid == _groups.PgBouncer && pid != 0)
+        {
+            return 7;
         }
 
         if (ppid == _groups.Harness)

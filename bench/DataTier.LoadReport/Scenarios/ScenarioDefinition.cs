@@ -46,8 +46,14 @@ internal sealed record ScenarioDefinition
     /// <summary>The key file writes.lua draws teams from (DT_TEAMS); null: the script's default.</summary>
     public string? Teams { get; init; }
 
+    /// <summary>pgbench's query mode (<c>-M simple | extended | prepared</c>); null for wrk.</summary>
+    public string? PgbenchMode { get; init; }
+
     public bool IsDataTier => System is SystemUnderTest.DataTier or SystemUnderTest.DataTierCacheOff or SystemUnderTest.DataTierFresh;
 
-    /// <summary>Answered over HTTP (wrk), by DataTier or the reference.</summary>
+    /// <summary>pgbench through DataTier's PostgreSQL wire front end (the server's HTTP URL still gives its /metrics).</summary>
+    public bool IsWire => IsDataTier && Tool == LoadTool.Pgbench;
+
+    /// <summary>Has an HTTP URL: wrk's target (DataTier or the reference), or the /metrics of a wire scenario's server.</summary>
     public bool IsHttp => IsDataTier || System == SystemUnderTest.HttpCeiling;
 }
