@@ -14,6 +14,11 @@ internal sealed class WireMetrics
 
     public Counter Statements { get; } = Metrics.CreateCounter("datatier_wire_statements_total", "Statements (simple Query or extended Execute batches) relayed on the wire, by kind and route.", "kind", "route");
 
+    /// <summary>Reads answered from the cache, with no backend (route "cache").</summary>
+    public Counter.Child CacheHits => _cacheHits ??= Statements.WithLabels("select", "cache");
+
+    private Counter.Child? _cacheHits;
+
     public Counter Errors { get; } = Metrics.CreateCounter("datatier_wire_errors_total", "ErrorResponses sent to wire clients, by SQLSTATE and source (datatier or backend).", "sqlstate", "source");
 
     public Gauge BackendsOpen { get; } = Metrics.CreateGauge("datatier_wire_backend_connections", "Raw backend connections held by the wire front end's pools, per node.", "node");

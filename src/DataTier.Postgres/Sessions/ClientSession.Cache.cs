@@ -36,10 +36,10 @@ internal sealed partial class ClientSession
         && _backend is null && _deferred.Count == 0 && !_locallyFailed;
 
     /// <summary>Whether one statement's answer may come from the cache at all (before looking at its key).</summary>
-    private static bool Cacheable(PgStatement statement, in Routing.StatementRoute route)
+    private static bool Cacheable(PgStatement statement, Plan plan)
     {
         var a = statement.Analysis;
-        if (!a.IsPlainRead || a.HasDataModifyingCte || route.Kind != Routing.RouteKind.Shard || route.NeedsPrimary || a.Tables.IsEmpty)
+        if (!a.IsPlainRead || a.HasDataModifyingCte || plan.Shard is null || plan.NeedsPrimary || plan.Writes || a.Tables.IsEmpty)
         {
             return false;
         }
@@ -64,9 +64,9 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The cacheable read of a batch, or null: exactly one Bind and one Execute of all rows, maybe a Describe of that portal.</summary>
-    private WireCacheRead? CacheCandidate(BatchItem[] items, ShardDefinition? shard)
+    private WireCacheRead? CacheCandidate(BatchItem[] items, Plan plan)
     {
-        if (!CacheApplies || shard is null)
+        if (!CacheApplies || plan.Shard is not { } shard)
         {
             return null;
         }
@@ -101,44 +101,29 @@ internal sealed partial class ClientSession
             return null;
         }
 
-        var route = Routing.WireRouter.Route(_services.Topology.Current, pg, pg.Analysis, ExplicitKey, bind, statement.ParameterTypes.AsSpan());
-        if (!Cacheable(pg, route))
+        if (!Cacheable(pg, plan))
         {
             return null;
         }
 
-        // 'E', the text, the parameter types, then the Bind's arguments as sent (formats, values, result formats).
-        var types = statement.ParameterTypes;
+        var (prefix, profileKey) = statement.CacheIdentity;
         var args = bind!.Arguments;
-        int textLength = Encoding.UTF8.GetByteCount(statement.Sql);
-        var request = new byte[1 + 4 + textLength + 2 + (4 * types.Length) + args.Length];
-        request[0] = (byte)'E';
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(1), textLength);
-        Encoding.UTF8.GetBytes(statement.Sql, request.AsSpan(5));
-        int at = 5 + textLength;
-        BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(at), (ushort)types.Length);
-        at += 2;
-        foreach (uint type in types)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(at), type);
-            at += 4;
-        }
-
-        args.CopyTo(request.AsSpan(at));
-        string profileKey = ProfileKey(statement.Sql, types.AsSpan());
+        var request = new byte[prefix.Length + args.Length];
+        prefix.CopyTo(request, 0);
+        args.CopyTo(request.AsSpan(prefix.Length));
+        var types = statement.ParameterTypes;
         return new WireCacheRead(shard, pg, profileKey, request, bind, types.AsMemory(), describes);
     }
 
     /// <summary>The cacheable read of a simple Query of one statement, or null.</summary>
-    private WireCacheRead? CacheCandidate(PgStatement statement, ShardDefinition? shard)
+    private WireCacheRead? CacheCandidate(PgStatement statement, Plan plan)
     {
-        if (!CacheApplies || shard is null)
+        if (!CacheApplies || plan.Shard is not { } shard)
         {
             return null;
         }
 
-        var route = Routing.WireRouter.Route(_services.Topology.Current, statement, statement.Analysis, ExplicitKey, null, []);
-        if (!Cacheable(statement, route))
+        if (!Cacheable(statement, plan))
         {
             return null;
         }
@@ -147,23 +132,7 @@ internal sealed partial class ClientSession
         var request = new byte[1 + textLength];
         request[0] = (byte)'Q';
         Encoding.UTF8.GetBytes(statement.Text, request.AsSpan(1));
-        return new WireCacheRead(shard, statement, ProfileKey(statement.Text, []), request, null, ReadOnlyMemory<uint>.Empty, describes: false);
-    }
-
-    private static string ProfileKey(string sql, ReadOnlySpan<uint> types)
-    {
-        if (types.IsEmpty)
-        {
-            return sql;
-        }
-
-        var text = new StringBuilder(sql.Length + (types.Length * 5)).Append(sql);
-        foreach (uint type in types)
-        {
-            text.Append('\0').Append(type);
-        }
-
-        return text.ToString();
+        return new WireCacheRead(shard, statement, statement.Text, request, null, ReadOnlyMemory<uint>.Empty, describes: false);
     }
 
     /// <summary>
@@ -200,7 +169,7 @@ internal sealed partial class ClientSession
         }
 
         _services.Cache.CountServed(profile.Tables, read.Statement.Fingerprint, hit: true);
-        _services.Metrics.Statements.WithLabels("select", "cache").Inc();
+        _services.Metrics.CacheHits.Inc();
         if (items is null)
         {
             BackendMessageWriter.WriteEncoded(_output, answer.Body);

@@ -195,7 +195,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        var cacheRead = sync && settings is null ? CacheCandidate(items, plan.Shard) : null;
+        var cacheRead = sync && settings is null ? CacheCandidate(items, plan) : null;
         if (cacheRead is not null)
         {
             if (await TryServeCachedAsync(cacheRead, items, cancellationToken).ConfigureAwait(false))

@@ -55,7 +55,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        var cacheRead = statements.Length == 1 ? CacheCandidate(statements[0], plan.Shard) : null;
+        var cacheRead = statements.Length == 1 ? CacheCandidate(statements[0], plan) : null;
         if (cacheRead is not null)
         {
             if (await TryServeCachedAsync(cacheRead, null, cancellationToken).ConfigureAwait(false))

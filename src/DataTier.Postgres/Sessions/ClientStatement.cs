@@ -34,8 +34,37 @@ internal sealed class ClientStatement
     /// </summary>
     public string InternalName { get; }
 
+    /// <summary>
+    /// What a cache key of its reads starts with ('E', the text, the parameter types; the Bind's arguments follow),
+    /// and what its planner profile is kept under: made once per statement, not per execution.
+    /// </summary>
+    public (byte[] KeyPrefix, string ProfileKey) CacheIdentity => _cacheIdentity ??= CreateCacheIdentity(Sql, ParameterTypes);
+
+    private (byte[] KeyPrefix, string ProfileKey)? _cacheIdentity;
+
     /// <summary>The one statement it holds, or null for an empty Parse.</summary>
     public PgStatement? Statement => Analysis.Statements.IsEmpty ? null : Analysis.Statements[0];
+
+    private static (byte[], string) CreateCacheIdentity(string sql, ImmutableArray<uint> types)
+    {
+        int textLength = Encoding.UTF8.GetByteCount(sql);
+        var prefix = new byte[1 + 4 + textLength + 2 + (4 * types.Length)];
+        prefix[0] = (byte)'E';
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(prefix.AsSpan(1), textLength);
+        Encoding.UTF8.GetBytes(sql, prefix.AsSpan(5));
+        int at = 5 + textLength;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(prefix.AsSpan(at), (ushort)types.Length);
+        at += 2;
+        var profileKey = new StringBuilder(sql.Length + (types.Length * 5)).Append(sql);
+        foreach (uint type in types)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(at), type);
+            at += 4;
+            profileKey.Append('\0').Append(type);
+        }
+
+        return (prefix, profileKey.ToString());
+    }
 
     private static string CreateInternalName(string sql, ImmutableArray<uint> types)
     {
