@@ -56,11 +56,18 @@ public sealed partial class DatabaseInspector
     /// DataTier's fingerprint of a pg_stat_statements text (its constants are $n placeholders), or null for statements
     /// DataTier would not run (utility statements, its own transaction control).
     /// </summary>
-    public static string? FingerprintOf(string normalizedQuery)
+    public static string? FingerprintOf(string normalizedQuery) => FingerprintAndIdOf(normalizedQuery)?.Fingerprint;
+
+    /// <summary>
+    /// DataTier's fingerprint and its 64-bit id for a statement written with $n placeholders (pg_stat_statements' text,
+    /// or what a driver sends on the wire): the same shape through either front end lands on one digest entry.
+    /// </summary>
+    public static (string Fingerprint, ulong Id)? FingerprintAndIdOf(string normalizedQuery)
     {
         try
         {
-            return SqlParser.Parse(Placeholder().Replace(normalizedQuery, "@p$1")).Fingerprint;
+            var parsed = SqlParser.Parse(Placeholder().Replace(normalizedQuery, "@p$1"));
+            return (parsed.Fingerprint, parsed.FingerprintId);
         }
         catch (SqlRejectedException)
         {

@@ -12,6 +12,7 @@ public sealed class DigestEntry
     private readonly LongConcurrentHistogram _histogram = new(1, 3_600_000_000L, 3);
     private long _calls, _errors, _rows, _cacheHits, _totalMicros, _maxMicros, _lastSeenTicks;
     private int _roles;
+    private int _frontEnds;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _shards = new(StringComparer.Ordinal);
 
     internal DigestEntry(ulong id, string fingerprint, string sampleSql, DateTimeOffset now)
@@ -43,7 +44,7 @@ public sealed class DigestEntry
 
     internal long LastSeenTicks => Interlocked.Read(ref _lastSeenTicks);
 
-    internal void Record(string shard, DigestRole role, double elapsedMs, long rows, bool error, bool cacheHit, DateTimeOffset now)
+    internal void Record(string shard, DigestRole role, double elapsedMs, long rows, bool error, bool cacheHit, DateTimeOffset now, DigestFrontEnd frontEnd = DigestFrontEnd.Http)
     {
         Interlocked.Increment(ref _calls);
         if (error)
@@ -72,6 +73,12 @@ public sealed class DigestEntry
             Interlocked.Or(ref _roles, bit);
         }
 
+        int front = 1 << (int)frontEnd;
+        if ((Volatile.Read(ref _frontEnds) & front) == 0)
+        {
+            Interlocked.Or(ref _frontEnds, front);
+        }
+
         if (!_shards.ContainsKey(shard))
         {
             _shards.TryAdd(shard, 0);
@@ -85,12 +92,16 @@ public sealed class DigestEntry
         long total = Interlocked.Read(ref _totalMicros);
         var h = _histogram.Copy();
         int roles = Volatile.Read(ref _roles);
+        int frontEnds = Volatile.Read(ref _frontEnds);
         return new DigestSnapshot(
             Id.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), Fingerprint, calls, Interlocked.Read(ref _errors), Interlocked.Read(ref _rows), Interlocked.Read(ref _cacheHits),
             total / 1000.0, calls == 0 ? 0 : total / 1000.0 / calls,
             h.GetValueAtPercentile(50) / 1000.0, h.GetValueAtPercentile(95) / 1000.0, h.GetValueAtPercentile(99) / 1000.0, Interlocked.Read(ref _maxMicros) / 1000.0,
             _shards.Keys.Order(StringComparer.Ordinal).ToList(),
             Enum.GetValues<DigestRole>().Where(r => (roles & (1 << (int)r)) != 0).Select(r => r.ToString().ToLowerInvariant()).ToList(),
-            FirstSeen, LastSeen);
+            FirstSeen, LastSeen)
+        {
+            FrontEnds = Enum.GetValues<DigestFrontEnd>().Where(f => (frontEnds & (1 << (int)f)) != 0).Select(f => f.ToString().ToLowerInvariant()).ToList(),
+        };
     }
 }

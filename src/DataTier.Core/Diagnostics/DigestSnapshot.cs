@@ -17,4 +17,8 @@ public sealed record DigestSnapshot(
     IReadOnlyList<string> Shards,
     IReadOnlyList<string> Roles,
     DateTimeOffset FirstSeen,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen)
+{
+    /// <summary>The front ends the statement came through: http, wire.</summary>
+    public IReadOnlyList<string> FrontEnds { get; init; } = [];
+}

@@ -32,7 +32,7 @@ public sealed class QueryDigest
     public long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>Records one execution (or cache hit) of a statement.</summary>
-    public void Record(ulong fingerprintId, string fingerprint, string sql, string shard, DigestRole role, double elapsedMs, long rows, bool error, bool cacheHit = false)
+    public void Record(ulong fingerprintId, string fingerprint, string sql, string shard, DigestRole role, double elapsedMs, long rows, bool error, bool cacheHit = false, DigestFrontEnd frontEnd = DigestFrontEnd.Http)
     {
         var now = _time.GetUtcNow();
         if (!_entries.TryGetValue(fingerprintId, out var entry))
@@ -46,7 +46,7 @@ public sealed class QueryDigest
             _metrics?.DigestFingerprints.Set(_entries.Count);
         }
 
-        entry.Record(shard, role, elapsedMs, rows, error, cacheHit, now);
+        entry.Record(shard, role, elapsedMs, rows, error, cacheHit, now, frontEnd);
     }
 
     /// <summary>Every entry's figures.</summary>

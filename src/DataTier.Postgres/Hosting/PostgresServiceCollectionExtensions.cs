@@ -24,6 +24,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresOptions>, PostgresOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WireMetrics>();
+        services.TryAddSingleton<WireFingerprints>();
         services.TryAddSingleton<BackendPools>();
         services.TryAddSingleton<ShardedTables>();
         services.TryAddSingleton<StatementAnalyses>();

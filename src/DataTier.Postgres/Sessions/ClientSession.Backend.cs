@@ -69,8 +69,13 @@ internal sealed partial class ClientSession
         /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
         public bool FanOut { get; private set; }
 
-        public void Add(StatementRoute route, Core.Sql.Tree.PgStatementAnalysis analysis)
+        /// <summary>The statements routed, for the query digest.</summary>
+        public List<Core.Sql.Tree.PgStatement> Statements { get; } = new(1);
+
+        public void Add(StatementRoute route, Core.Sql.Tree.PgStatement statement)
         {
+            var analysis = statement.Analysis;
+            Statements.Add(statement);
             if (route.Kind == RouteKind.AllShards || (FanOut && route.Kind != RouteKind.Neutral))
             {
                 if (FanOut || Shard is not null)
@@ -125,6 +130,9 @@ internal sealed partial class ClientSession
     /// </summary>
     private async Task AcquireAsync(Plan plan, CancellationToken cancellationToken)
     {
+        _roundTripStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        _roundTripRows = 0;
+        _roundTripFailed = false;
         if (_backend is not null)
         {
             if (plan.Shard is not null && plan.Shard.Id != _backendShard!.Id)
@@ -184,6 +192,33 @@ internal sealed partial class ClientSession
         }
     }
 
+    // What the digest records of a round trip: when it started, the rows relayed, whether a node reported an error.
+    private long _roundTripStarted;
+    private long _roundTripRows;
+    private bool _roundTripFailed;
+
+    /// <summary>Records the round trip's statements in Core's query digest (time split evenly, as HTTP batches are).</summary>
+    private void RecordDigest(Plan plan)
+    {
+        if (_backend is not { } backend || plan.Statements.Count == 0)
+        {
+            return;
+        }
+
+        double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_roundTripStarted).TotalMilliseconds / plan.Statements.Count;
+        var role = backend.Node.Role == NodeRole.Primary ? Core.Diagnostics.DigestRole.Primary : Core.Diagnostics.DigestRole.Replica;
+        foreach (var statement in plan.Statements)
+        {
+            if (statement.Analysis.Kind is Core.Sql.Tree.PgStatementKind.Transaction or Core.Sql.Tree.PgStatementKind.Set or Core.Sql.Tree.PgStatementKind.Reset or Core.Sql.Tree.PgStatementKind.Show)
+            {
+                continue;
+            }
+
+            var (fingerprint, id) = _services.Fingerprints.Of(statement);
+            _services.Digest.Record(id, fingerprint, statement.Text, _backendShard!.Id, role, elapsed, plan.Statements.Count == 1 ? _roundTripRows : 0, _roundTripFailed, frontEnd: Core.Diagnostics.DigestFrontEnd.Wire);
+        }
+    }
+
     /// <summary>Returns the backend to its pool (closing it when <paramref name="discard"/>, broken or mid-transaction).</summary>
     private async Task ReleaseBackendAsync(bool discard)
     {
@@ -230,6 +265,7 @@ internal sealed partial class ClientSession
     {
         _backendStatus = status;
         FinishFill(status);
+        RecordDigest(plan);
         if (plan.Writes)
         {
             _transactionWrote = true;

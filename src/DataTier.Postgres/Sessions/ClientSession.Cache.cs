@@ -141,6 +141,7 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<bool> TryServeCachedAsync(WireCacheRead read, BatchItem[]? items, CancellationToken cancellationToken)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_services.Profiles.TryGet(read.ProfileKey, out var known))
         {
             // Not planned yet: the miss asks the backend.
@@ -170,6 +171,8 @@ internal sealed partial class ClientSession
 
         _services.Cache.CountServed(profile.Tables, read.Statement.Fingerprint, hit: true);
         _services.Metrics.CacheHits.Inc();
+        var (fingerprint, id) = _services.Fingerprints.Of(read.Statement);
+        _services.Digest.Record(id, fingerprint, read.Statement.Text, read.Shard.Id, Core.Diagnostics.DigestRole.Cache, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, entry.RowCount, error: false, cacheHit: true, frontEnd: Core.Diagnostics.DigestFrontEnd.Wire);
         if (items is null)
         {
             BackendMessageWriter.WriteEncoded(_output, answer.Body);

@@ -162,7 +162,7 @@ internal sealed partial class ClientSession
                     continue;
                 }
 
-                plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, (BindMessage)item.Message!, item.Statement.ParameterTypes.AsSpan()), statement.Analysis);
+                plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, (BindMessage)item.Message!, item.Statement.ParameterTypes.AsSpan()), statement);
             }
 
             needsBackend |= NeedsBackend(item);

@@ -68,6 +68,7 @@ internal sealed partial class ClientSession
 
                 await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
                 var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
+                RecordDigest(plan);
                 _skipUntilSync = false;
                 await ReleaseBackendAsync(discard: status != TransactionStatus.Idle).ConfigureAwait(false);
             }

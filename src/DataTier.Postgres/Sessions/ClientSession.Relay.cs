@@ -136,6 +136,7 @@ internal sealed partial class ClientSession
             case BackendMessageType.ErrorResponse:
                 _services.Metrics.Errors.WithLabels(BackendMessageDecoder.DecodeErrorFields(message).Code ?? "", "backend").Inc();
                 _fill?.Abandon();
+                _roundTripFailed = true;
                 FanOutFailed();
                 Relay(message);
                 if (head.Kind is Expect.Query or Expect.SwallowQuery)
@@ -178,6 +179,11 @@ internal sealed partial class ClientSession
             if (RelayDuringFanOut(message))
             {
                 Relay(message);
+            }
+
+            if (message.Type == BackendMessageType.DataRow)
+            {
+                _roundTripRows++;
             }
 
             CaptureForFill(message, head.Kind);

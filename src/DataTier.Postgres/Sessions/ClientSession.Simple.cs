@@ -46,7 +46,7 @@ internal sealed partial class ClientSession
             }
 
             StatementGuard.Check(statement.Analysis, _user);
-            plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement.Analysis);
+            plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement);
         }
 
         if (plan.FanOut)

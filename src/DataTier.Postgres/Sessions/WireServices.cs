@@ -24,6 +24,8 @@ internal sealed class WireServices
         Caching.WireStatementProfiles profiles,
         Core.Health.NodeHealthMonitor health,
         IOptions<CacheOptions> cacheOptions,
+        Core.Diagnostics.QueryDigest digest,
+        WireFingerprints fingerprints,
         BackendPools pools,
         ShardedTables shardedTables,
         StatementAnalyses analyses,
@@ -40,6 +42,8 @@ internal sealed class WireServices
         Cache = cache;
         Profiles = profiles;
         Health = health;
+        Digest = digest;
+        Fingerprints = fingerprints;
         CacheMaxEntryBytes = cacheOptions.Value.MaxEntryBytes;
         Pools = pools;
         ShardedTables = shardedTables;
@@ -68,6 +72,11 @@ internal sealed class WireServices
     public Core.Health.NodeHealthMonitor Health { get; }
 
     public int CacheMaxEntryBytes { get; }
+
+    /// <summary>Core's query digest: wire statements are recorded there too, labelled by front end.</summary>
+    public Core.Diagnostics.QueryDigest Digest { get; }
+
+    public WireFingerprints Fingerprints { get; }
 
     public BackendPools Pools { get; }
 

@@ -50,7 +50,8 @@ public sealed class WireFanOutTests(ClusterFixture fixture)
         await using var connection = await Db.OpenAsync(wire.ConnectionString());
         string email = await InsertOnBothShardsAsync(connection, "fanout-psql-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var result = await PostgresTools.RunAsync("psql", [wire.Url(), "-c", $"select team_id from users where email = '{email}'"], TimeSpan.FromSeconds(20));
+        // A new connection has not seen the inserts: strong reads them from the primaries, not from replicas that may lag.
+        var result = await PostgresTools.RunAsync("psql", [wire.Url(), "-c", "set datatier.consistency = strong", "-c", $"select team_id from users where email = '{email}'"], TimeSpan.FromSeconds(20));
         Assert.True(result.Code == 0, result.Stderr);
         Assert.Contains("(2 rows)", result.Stdout);
     }
