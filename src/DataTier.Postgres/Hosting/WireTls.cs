@@ -32,7 +32,7 @@ internal sealed class WireTls : IValidateOptions<PostgresOptions>
     public bool Enabled => _loaded is not null;
 
     /// <summary>True when plain-text logins are refused (<c>Tls:Mode</c> = Require).</summary>
-    public bool Required => _loaded?.Required ?? false;
+    public bool Required => _loaded?.Settings.Mode == PostgresTlsMode.Require;
 
     /// <summary>The loaded certificate, null when TLS is off.</summary>
     public X509Certificate2? Certificate => _loaded?.Certificate;
@@ -51,6 +51,13 @@ internal sealed class WireTls : IValidateOptions<PostgresOptions>
             return ValidateOptionsResult.Success;
         }
 
+        // IOptions and IOptionsMonitor each build (and validate) their own instance: the same settings load nothing new.
+        var settings = new Settings(tls.CertificatePath, tls.KeyPath, tls.Password, tls.Mode);
+        if (_loaded?.Settings == settings)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
         var errors = new List<string>();
         var certificate = ServerCertificateLoader.Load(tls, _time.GetUtcNow(), errors);
         if (certificate is null)
@@ -60,7 +67,7 @@ internal sealed class WireTls : IValidateOptions<PostgresOptions>
 
         // Built once: the chain SslStream sends, so no handshake builds it again. Offline: no network fetch at start-up.
         var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
-        _loaded = new Loaded(certificate, context, tls.Mode == PostgresTlsMode.Require);
+        _loaded = new Loaded(settings, certificate, context);
         WireLog.TlsCertificateLoaded(_logger, certificate.Subject, certificate.Thumbprint, certificate.NotAfter.ToUniversalTime(), tls.Mode.ToString());
         return ValidateOptionsResult.Success;
     }
@@ -91,5 +98,7 @@ internal sealed class WireTls : IValidateOptions<PostgresOptions>
         return tls;
     }
 
-    private sealed record Loaded(X509Certificate2 Certificate, SslStreamCertificateContext Context, bool Required);
+    private sealed record Settings(string? CertificatePath, string? KeyPath, string? Password, PostgresTlsMode Mode);
+
+    private sealed record Loaded(Settings Settings, X509Certificate2 Certificate, SslStreamCertificateContext Context);
 }

@@ -204,9 +204,15 @@ public sealed class TlsOptionsValidationTests : IDisposable
         }).Build();
         using var provider = new ServiceCollection().AddLogging().AddDataTierPostgres(configuration).BuildServiceProvider();
 
-        Assert.False(provider.GetRequiredService<WireTls>().Enabled);
+        var tls = provider.GetRequiredService<WireTls>();
+        Assert.False(tls.Enabled);
         _ = provider.GetRequiredService<IOptions<PostgresOptions>>().Value;
-        Assert.True(provider.GetRequiredService<WireTls>().Enabled);
+        var loaded = tls.Certificate;
+        Assert.True(tls.Enabled);
+
+        // ValidateOnStart goes through IOptionsMonitor, which builds and validates its own instance: still one load.
+        _ = provider.GetRequiredService<IOptionsMonitor<PostgresOptions>>().CurrentValue;
+        Assert.Same(loaded, tls.Certificate);
     }
 
     private string[] Failures(PostgresTlsOptions tls) =>
