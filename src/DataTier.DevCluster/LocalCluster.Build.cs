@@ -224,7 +224,7 @@ public static partial class LocalCluster
         state.Server = ServerProcess.Describe(serverDll, configPath, ports[0], Path.Combine(state.BaseDir, LogsDirName, "server.log"));
         state.Server.WirePort = ports[1];
         WriteServerConfig(state.ToManifest(), configPath);
-        log.Write($"Starting the DataTier server on http://127.0.0.1:{ports[0]}, PostgreSQL protocol on 127.0.0.1:{ports[1]} (log: {state.Server.LogFile}).");
+        log.Write($"Starting the DataTier server on http://127.0.0.1:{ports[0]}, PostgreSQL protocol on 127.0.0.1:{ports[1]} with TLS (self-signed, {DevTls.CertificatePath(state.BaseDir)}) (log: {state.Server.LogFile}).");
         try
         {
             await ServerProcess.StartAsync(state.Server, readyTimeout, ct).ConfigureAwait(false);

@@ -282,6 +282,7 @@ public static partial class LocalCluster
         FileSystem.DeleteDirectory(Path.Combine(baseDir, PgDirName));
         FileSystem.DeleteDirectory(Path.Combine(baseDir, RedisDirName));
         FileSystem.DeleteDirectory(Path.Combine(baseDir, LogsDirName));
+        FileSystem.DeleteDirectory(Path.Combine(baseDir, DevTls.DirName));
         FileSystem.DeleteFile(Path.Combine(baseDir, ServerConfigFileName));
         FileSystem.DeleteFile(ClusterStateStore.PathFor(baseDir) + ".tmp");
         FileSystem.DeleteFile(ClusterStateStore.PathFor(baseDir));

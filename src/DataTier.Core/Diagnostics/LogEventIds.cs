@@ -65,6 +65,9 @@ public static class LogEventIds
     public const int WireInvalidationFailed = 5550;
     public const int WireShardedTablesLoaded = 5560;
     public const int WireShardedTablesFailed = 5561;
+    public const int WireTlsCertificateLoaded = 5570;
+    public const int WireTlsHandshakeFailed = 5571;
+    public const int WireTlsRequired = 5572;
 
     // 6000s: the index advisor and its scheduled job.
     public const int AdvisorRunStarted = 6001;

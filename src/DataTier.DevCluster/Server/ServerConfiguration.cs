@@ -62,11 +62,21 @@ internal static class ServerConfiguration
     /// The dev server's configuration file: <see cref="Create"/> with the topology kept in the catalog, so that shards
     /// can be added, drained and removed online (dev shard, shard, rebalance run). <see cref="Create"/> and
     /// <see cref="ToKeyValues"/> keep the Configuration default: the tests' servers start from them and opt in.
+    /// With <paramref name="tlsDir"/>, the wire front end uses the certificate <see cref="DevTls"/> made there.
     /// </summary>
-    public static string ToJson(ClusterManifest manifest)
+    public static string ToJson(ClusterManifest manifest, string? tlsDir = null)
     {
         var config = Create(manifest);
         config["DataTier"]!["Topology"]!["Store"] = nameof(TopologyStore.Catalog);
+        if (tlsDir is not null && config["DataTier"]!["Postgres"] is JsonObject postgres)
+        {
+            postgres["Tls"] = new JsonObject
+            {
+                ["CertificatePath"] = DevTls.CertificatePath(tlsDir),
+                ["KeyPath"] = DevTls.KeyPath(tlsDir),
+            };
+        }
+
         return config.ToJsonString(WriteOptions);
     }
 

@@ -53,4 +53,13 @@ internal static partial class WireLog
 
     [LoggerMessage(EventId = LogEventIds.WireShardedTablesFailed, EventName = "WireShardedTablesFailed", Level = LogLevel.Warning, Message = "Could not read datatier.sharded_tables from the catalog ({ExceptionType}); wire routing keeps the previous list")]
     public static partial void ShardedTablesFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = LogEventIds.WireTlsCertificateLoaded, EventName = "WireTlsCertificateLoaded", Level = LogLevel.Information, Message = "Wire front end TLS ({Mode}): certificate {Subject} ({Thumbprint}), valid until {NotAfter:u}")]
+    public static partial void TlsCertificateLoaded(ILogger logger, string subject, string thumbprint, DateTime notAfter, string mode);
+
+    [LoggerMessage(EventId = LogEventIds.WireTlsHandshakeFailed, EventName = "WireTlsHandshakeFailed", Level = LogLevel.Information, Message = "Wire client TLS handshake failed ({ExceptionType}: {Reason})")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = LogEventIds.WireTlsRequired, EventName = "WireTlsRequired", Level = LogLevel.Information, Message = "Refused a plain-text wire login for user {User}: DataTier:Postgres:Tls:Mode is Require")]
+    public static partial void TlsRequired(ILogger logger, string user);
 }

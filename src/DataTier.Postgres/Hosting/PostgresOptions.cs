@@ -9,7 +9,7 @@ public sealed class PostgresOptions
     /// <summary>TCP port of the wire listener; 0 (the default) turns the front end off. -1 picks a free port (tests).</summary>
     public int Port { get; set; }
 
-    /// <summary>Address the listener binds (default 127.0.0.1; 0.0.0.0 for every interface). There is no TLS yet.</summary>
+    /// <summary>Address the listener binds (default 127.0.0.1; 0.0.0.0 for every interface, with <see cref="Tls"/> configured).</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
     /// <summary>The database name clients must ask for (their startup packet's <c>database</c>).</summary>
@@ -33,7 +33,7 @@ public sealed class PostgresOptions
     /// <summary>A backend connection older than this is closed when it comes back to the pool.</summary>
     public int BackendLifetimeSeconds { get; set; } = 3600;
 
-    /// <summary>Bound on a client's start-up and authentication.</summary>
+    /// <summary>Bound on a client's start-up and authentication, its TLS handshake included.</summary>
     public int ClientAuthTimeoutMs { get; set; } = 10_000;
 
     /// <summary>The longest Query, Parse or Bind message accepted from a client (bytes).</summary>
@@ -41,4 +41,7 @@ public sealed class PostgresOptions
 
     /// <summary>Prepared statements remembered per client connection; more are refused with 54000.</summary>
     public int MaxPreparedStatementsPerClient { get; set; } = 1000;
+
+    /// <summary>TLS for clients that send SSLRequest (or start TLS directly): certificate, key and mode.</summary>
+    public PostgresTlsOptions Tls { get; set; } = new();
 }

@@ -39,7 +39,32 @@ internal sealed class PostgresOptionsValidator : IValidateOptions<PostgresOption
             errors.Add($"{At}:MaxMessageBytes is {options.MaxMessageBytes}; it must be at least 1024.");
         }
 
+        ValidateTls(errors, options.Tls);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>How the TLS settings fit together; <see cref="WireTls"/> checks and loads the files themselves.</summary>
+    private static void ValidateTls(List<string> errors, PostgresTlsOptions tls)
+    {
+        if (!Enum.IsDefined(tls.Mode))
+        {
+            errors.Add($"{At}:Tls:Mode is {tls.Mode}; use Off, Allow or Require.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            return;
+        }
+
+        if (tls.Mode == PostgresTlsMode.Require)
+        {
+            errors.Add($"{At}:Tls:Mode is Require but {At}:Tls:CertificatePath is empty; set a certificate, or use Allow to accept plain text.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(tls.KeyPath))
+        {
+            errors.Add($"{At}:Tls:KeyPath is '{tls.KeyPath}' but {At}:Tls:CertificatePath is empty; set the certificate it belongs to.");
+        }
     }
 
     private static void Positive(List<string> errors, string setting, int value)

@@ -22,6 +22,9 @@ public static class PostgresServiceCollectionExtensions
     {
         services.AddOptionsWithValidateOnStart<PostgresOptions>().Bind(configuration.GetSection(PostgresOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresOptions>, PostgresOptionsValidator>());
+        // WireTls validates the certificate settings by loading the certificate, and keeps it for the handshakes.
+        services.TryAddSingleton<WireTls>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresOptions>, WireTls>(static sp => sp.GetRequiredService<WireTls>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WireMetrics>();
         services.TryAddSingleton<WireFingerprints>();

@@ -22,8 +22,11 @@ namespace DataTier.Postgres.Sessions;
 internal sealed partial class ClientSession
 {
     private readonly WireServices _services;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly IDuplexPipe _transport;
+
+    // The connection's pipes until a TLS handshake, then the pipes over TLS (ClientSession.Tls.cs); set once, before login.
+    private PipeReader _input;
+    private PipeWriter _output;
     private readonly FrontendMessageReader _reader;
     private PostgresUser _user = null!;
     private string? _applicationName;
@@ -31,6 +34,7 @@ internal sealed partial class ClientSession
     public ClientSession(WireServices services, IDuplexPipe transport)
     {
         _services = services;
+        _transport = transport;
         _input = transport.Input;
         _output = transport.Output;
         _reader = new FrontendMessageReader(services.Options.MaxMessageBytes);
@@ -89,6 +93,10 @@ internal sealed partial class ClientSession
             }
 
             await ReleaseBackendAsync(discard: true).ConfigureAwait(false);
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -107,14 +115,28 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>Answers SSLRequest and GSSENCRequest with 'N', forwards a CancelRequest, and returns the StartupMessage.</summary>
+    /// <summary>
+    /// Answers SSLRequest (TLS when a certificate is configured, else 'N') and GSSENCRequest ('N'), starts TLS for a
+    /// client that opens with a TLS ClientHello, forwards a CancelRequest, and returns the StartupMessage.
+    /// </summary>
     private async Task<StartupMessage?> ReadStartupAsync(CancellationToken cancellationToken)
     {
+        bool first = true;
         while (true)
         {
             var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (first && StartsWithTlsHandshake(buffer))
+            {
+                // The handshake reads the ClientHello itself, so nothing is consumed here.
+                _input.AdvanceTo(buffer.Start);
+                first = false;
+                await StartTlsAsync(direct: true, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             StartupPacket? packet;
+            bool moreBuffered;
             try
             {
                 if (!_reader.TryReadStartupPacket(ref buffer, out packet))
@@ -129,20 +151,24 @@ internal sealed partial class ClientSession
             }
             finally
             {
+                moreBuffered = !buffer.IsEmpty;
                 _input.AdvanceTo(buffer.Start, buffer.End);
             }
 
+            first = false;
             switch (packet)
             {
-                case SslRequest or GssEncryptionRequest:
-                    // No TLS or GSS encryption yet: the client goes on in plain text or gives up, as it is configured.
-                    BackendMessageWriter.WriteEncryptionRefused(_output);
-                    await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                case SslRequest:
+                    await AnswerSslRequestAsync(moreBuffered, cancellationToken).ConfigureAwait(false);
+                    continue;
+                case GssEncryptionRequest:
+                    await DeclineGssEncryptionAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 case CancelRequest cancel:
                     await ForwardCancelAsync(cancel).ConfigureAwait(false);
                     return null;
                 case StartupMessage startup:
+                    RefuseIfTlsRequired(startup);
                     return startup;
                 default:
                     return null;

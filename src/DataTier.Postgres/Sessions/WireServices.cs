@@ -32,6 +32,7 @@ internal sealed class WireServices
         IPostgresUserStore users,
         SessionRegistry sessions,
         WireMetrics metrics,
+        WireTls tls,
         TimeProvider time,
         ILoggerFactory loggers)
     {
@@ -51,6 +52,7 @@ internal sealed class WireServices
         Users = users;
         Sessions = sessions;
         Metrics = metrics;
+        Tls = tls;
         Time = time;
         Logger = loggers.CreateLogger("DataTier.Postgres.Session");
     }
@@ -89,6 +91,9 @@ internal sealed class WireServices
     public SessionRegistry Sessions { get; }
 
     public WireMetrics Metrics { get; }
+
+    /// <summary>The listener's certificate and handshakes; loaded when <see cref="Options"/> was validated.</summary>
+    public WireTls Tls { get; }
 
     public TimeProvider Time { get; }
 
