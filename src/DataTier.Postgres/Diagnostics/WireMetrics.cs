@@ -19,6 +19,14 @@ internal sealed class WireMetrics
 
     private Counter.Child? _cacheHits;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Source, bool Primary), Counter.Child> _statementChildren = new();
+
+    /// <summary>The statements counter of one kind and route, resolved once: a round trip costs an increment, no label lookup or string.</summary>
+    public Counter.Child StatementsFor(string kind, string source, bool primary) =>
+        _statementChildren.TryGetValue((kind, source, primary), out var child)
+            ? child
+            : _statementChildren.GetOrAdd((kind, source, primary), static (k, statements) => statements.WithLabels(k.Kind, k.Source + (k.Primary ? "/primary" : "/replica")), Statements);
+
     public Counter Errors { get; } = Metrics.CreateCounter("datatier_wire_errors_total", "ErrorResponses sent to wire clients, by SQLSTATE and source (datatier or backend).", "sqlstate", "source");
 
     public Gauge BackendsOpen { get; } = Metrics.CreateGauge("datatier_wire_backend_connections", "Raw backend connections held by the wire front end's pools, per node.", "node");

@@ -69,6 +69,10 @@ internal sealed partial class ClientSession
         /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
         public bool FanOut { get; private set; }
 
+        // Metric labels of statement kinds, made once rather than per statement.
+        private static readonly System.Collections.Frozen.FrozenDictionary<Core.Sql.Tree.PgStatementKind, string> KindNames =
+            System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<Core.Sql.Tree.PgStatementKind>(), static k => k, static k => k.ToString().ToLowerInvariant());
+
         /// <summary>The statements routed, for the query digest.</summary>
         public List<Core.Sql.Tree.PgStatement> Statements { get; } = new(1);
 
@@ -111,7 +115,7 @@ internal sealed partial class ClientSession
             NeedsPrimary |= route.NeedsPrimary;
             if (Kind == "other" || route.Writes)
             {
-                Kind = analysis.Kind.ToString().ToLowerInvariant();
+                Kind = KindNames[analysis.Kind];
             }
 
             foreach (var table in analysis.Tables)
@@ -179,7 +183,7 @@ internal sealed partial class ClientSession
         }
 
         _backendStatus = TransactionStatus.Idle;
-        _services.Metrics.Statements.WithLabels(plan.Kind, node.Role == NodeRole.Primary ? plan.Source + "/primary" : plan.Source + "/replica").Inc();
+        _services.Metrics.StatementsFor(plan.Kind, plan.Source, node.Role == NodeRole.Primary).Inc();
         if (_deferred.Count > 0)
         {
             string begin = string.Join("; ", _deferred);

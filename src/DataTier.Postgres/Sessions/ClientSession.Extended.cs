@@ -256,7 +256,7 @@ internal sealed partial class ClientSession
             {
                 case BindMessage bind:
                     Prepare(backend, item.Statement!, ref unnamedSent);
-                    WriteBindRenamed(backend, bind, item.Statement!.InternalName);
+                    WriteBindRenamed(backend, bind, item.Statement!.InternalNameBytes);
                     _expected.Enqueue(new Expectation(Expect.Bind));
                     break;
                 case DescribeMessage { Target: StatementOrPortal.Statement }:
@@ -356,13 +356,12 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The client's Bind with the statement name replaced: portal, new name, then the rest of the payload as received.</summary>
-    private static void WriteBindRenamed(Backends.BackendConnection backend, BindMessage bind, string internalName)
+    private static void WriteBindRenamed(Backends.BackendConnection backend, BindMessage bind, byte[] name)
     {
         var payload = bind.Payload.Span;
         int portalEnd = payload.IndexOf((byte)0);
         int statementEnd = portalEnd + 1 + payload[(portalEnd + 1)..].IndexOf((byte)0);
         var rest = payload[(statementEnd + 1)..];
-        var name = System.Text.Encoding.UTF8.GetBytes(internalName);
         int length = 4 + portalEnd + 1 + name.Length + 1 + rest.Length;
         var span = backend.Writer.GetSpan(length + 1);
         span[0] = (byte)FrontendMessageType.Bind;

@@ -18,6 +18,7 @@ internal sealed class ClientStatement
         ParameterTypes = parameterTypes;
         Analysis = analysis;
         InternalName = name.Length == 0 ? "" : CreateInternalName(sql, parameterTypes);
+        InternalNameBytes = Encoding.UTF8.GetBytes(InternalName);
     }
 
     public string Name { get; }
@@ -33,6 +34,9 @@ internal sealed class ClientStatement
     /// share one backend prepared statement; the unnamed statement stays unnamed.
     /// </summary>
     public string InternalName { get; }
+
+    /// <summary><see cref="InternalName"/> in UTF-8, as every Bind to a backend carries it.</summary>
+    public byte[] InternalNameBytes { get; }
 
     /// <summary>
     /// What a cache key of its reads starts with ('E', the text, the parameter types; the Bind's arguments follow),
