@@ -117,6 +117,63 @@ public sealed class EfCoreWireTests(ClusterFixture fixture)
         Assert.Contains("shard_key", refused.Hint);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task SaveChanges_of_an_entity_keyed_without_the_shard_key_is_refused_with_0A000()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        string team = fixture.KeyOnShard("s1", "ef-id-keyed");
+        try
+        {
+            await using var context = new TaskIdKeyedDbContext(wire.ConnectionString());
+            await InsertThenRenameAsync(context, team);
+
+            var refused = await Assert.ThrowsAsync<DbUpdateException>(() => context.SaveChangesAsync());
+
+            Assert.Equal(PostgresErrorCodes.FeatureNotSupported, Assert.IsType<PostgresException>(refused.InnerException).SqlState);
+            Assert.Equal(["original"], await TitlesOnAsync(fixture.Shard("s1").Primary, team));
+        }
+        finally
+        {
+            await DeleteTeamAsync(team);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task SaveChanges_of_an_entity_keyed_without_the_shard_key_routes_by_the_sessions_shard_key()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        string team = fixture.KeyOnShard("s1", "ef-id-keyed");
+        try
+        {
+            await using var context = new TaskIdKeyedDbContext(wire.ConnectionString());
+            await InsertThenRenameAsync(context, team);
+
+            // What the application adds: the context keeps one connection open, and the session names the key.
+            await context.Database.OpenConnectionAsync();
+            // SET takes no parameters; the key is this test's own hexadecimal text.
+            string setShardKey = $"set datatier.shard_key = '{team}'";
+            await context.Database.ExecuteSqlRawAsync(setShardKey);
+            Assert.Equal(1, await context.SaveChangesAsync());
+            await context.Database.ExecuteSqlRawAsync("reset datatier.shard_key");
+
+            Assert.Equal(["renamed"], await TitlesOnAsync(fixture.Shard("s1").Primary, team));
+        }
+        finally
+        {
+            await DeleteTeamAsync(team);
+        }
+    }
+
+    /// <summary>Saves a new task titled "original", then renames it in the context, unsaved.</summary>
+    private static async Task InsertThenRenameAsync(TaskIdKeyedDbContext context, string team)
+    {
+        // The INSERT names team_id among its columns, so it routes; the UPDATE's WHERE will have only the id and xmin.
+        var task = new DemoTask { TeamId = team, TaskId = Guid.NewGuid(), Title = "original" };
+        context.Tasks.Add(task);
+        Assert.Equal(1, await context.SaveChangesAsync());
+        task.Title = "renamed";
+    }
+
     private static async Task<List<(Guid TaskId, string Title, int Priority, string Status)>> TasksOfTeamAsync(string connectionString, string team)
     {
         // The application's query, unchanged whichever connection string it is given.

@@ -14,34 +14,4 @@ public sealed class DemoDbContext(string connectionString) : DbContext
 
     protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
         optionsBuilder.UseNpgsql(connectionString);
-
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
-    {
-        modelBuilder.Entity<DemoTeam>(team =>
-        {
-            team.ToTable("teams");
-            team.HasKey(t => t.TeamId);
-            team.Property(t => t.TeamId).HasColumnName("team_id");
-            team.Property(t => t.Name).HasColumnName("name");
-            team.Property(t => t.Plan).HasColumnName("plan");
-            team.Property(t => t.CreatedAt).HasColumnName("created_at");
-        });
-
-        modelBuilder.Entity<DemoTask>(task =>
-        {
-            task.ToTable("tasks");
-            task.HasKey(t => new { t.TeamId, t.TaskId });
-            task.Property(t => t.TeamId).HasColumnName("team_id");
-            task.Property(t => t.TaskId).HasColumnName("task_id");
-            task.Property(t => t.UserId).HasColumnName("user_id");
-            task.Property(t => t.Status).HasColumnName("status");
-            task.Property(t => t.Priority).HasColumnName("priority");
-            task.Property(t => t.Title).HasColumnName("title");
-            task.Property(t => t.CreatedAt).HasColumnName("created_at");
-            task.Property(t => t.UpdatedAt).HasColumnName("updated_at");
-
-            // Npgsql's provider maps a uint row version onto the xmin system column: optimistic concurrency with no version column.
-            task.Property(t => t.Version).IsRowVersion();
-        });
-    }
 }
