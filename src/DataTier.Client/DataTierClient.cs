@@ -13,7 +13,9 @@ namespace DataTier.Client;
 /// </summary>
 public sealed class DataTierClient
 {
-    private static readonly JsonSerializerOptions UserJson = new(JsonSerializerDefaults.Web);
+    // The resolver is set here, not left to the first Serialize: GetTypeInfo on options that no call has made read-only
+    // yet finds no resolver and throws, so a process whose first call was QueryAsync<T> failed.
+    private static readonly JsonSerializerOptions UserJson = new(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
     private readonly HttpClient _http;
     private readonly DataTierClientOptions _options;
     private readonly object _tokenLock = new();
