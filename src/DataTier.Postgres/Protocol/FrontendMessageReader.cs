@@ -106,14 +106,14 @@ public sealed class FrontendMessageReader
 
         if (length < 4)
         {
-            throw PostgresProtocolException.FatalViolation($"invalid message length {length} for message type '{(char)typeByte}'");
+            throw PostgresProtocolException.FatalViolation($"invalid message length {length} for message type {TypeName(typeByte)}");
         }
 
         if (length > limit)
         {
             throw new PostgresProtocolException(
                 SqlState.ProgramLimitExceeded,
-                $"message of type '{(char)typeByte}' is {length} bytes, over the limit of {limit} bytes"
+                $"message of type {TypeName(typeByte)} is {length} bytes, over the limit of {limit} bytes"
                 + (limit == MaxMessageLength ? " (raise the front end's maximum message length)" : string.Empty),
                 isFatal: true);
         }
@@ -141,8 +141,15 @@ public sealed class FrontendMessageReader
         FrontendMessageType.Describe or FrontendMessageType.Execute or FrontendMessageType.Close
             or FrontendMessageType.Sync or FrontendMessageType.Flush or FrontendMessageType.Terminate
             or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail => Math.Min(MaxMessageLength, SmallMessageLimit),
-        _ => throw PostgresProtocolException.FatalViolation($"invalid frontend message type {typeByte} ('{(char)typeByte}')"),
+        _ => throw PostgresProtocolException.FatalViolation($"invalid frontend message type {typeByte} ({TypeName(typeByte)})"),
     };
+
+    /// <summary>
+    /// The type byte for an error message: <c>'Q'</c> when printable ASCII, else its number. The byte comes from the
+    /// client: as a char it may be NUL, which no ErrorResponse field can carry, or a control character.
+    /// </summary>
+    private static string TypeName(byte typeByte) =>
+        typeByte is > 0x20 and < 0x7f ? $"'{(char)typeByte}'" : $"0x{typeByte:x2}";
 
     private static bool IsAlwaysEmpty(FrontendMessageType type) =>
         type is FrontendMessageType.Sync or FrontendMessageType.Flush or FrontendMessageType.Terminate or FrontendMessageType.CopyDone;

@@ -112,7 +112,8 @@ internal static class WireRouter
         {
             case ShardKeyValueKind.Constant:
                 return value.Text!;
-            case ShardKeyValueKind.Parameter when bind is not null && value.ParameterNumber <= bind.ParameterCount:
+            // $0 parses, but names no parameter: it falls to the refusal below rather than indexing the Bind at -1.
+            case ShardKeyValueKind.Parameter when bind is not null && value.ParameterNumber >= 1 && value.ParameterNumber <= bind.ParameterCount:
                 int index = value.ParameterNumber - 1;
                 if (bind.IsNull(index))
                 {

@@ -69,6 +69,28 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The shard's manifest entry.</summary>
     public ShardManifest Shard(string shardId) => Manifest.Shards.Single(s => s.Id == shardId);
 
+    /// <summary>The demo tables, on every shard.</summary>
+    public static readonly IReadOnlyList<string> DemoTables = ["teams", "users", "tasks", "activity_logs", "agent_cards"];
+
+    /// <summary>
+    /// An order-independent digest of every demo table on every primary (read as the admin role): equal before and
+    /// after a test exactly when no row was added, removed or changed.
+    /// </summary>
+    public async Task<string> DemoTableChecksumsAsync()
+    {
+        var sums = new System.Text.StringBuilder();
+        foreach (var shard in Manifest.Shards)
+        {
+            foreach (var table in DemoTables)
+            {
+                string sum = await Db.ScalarAsync<string>(shard.PrimaryAdmin, $"select count(*) || ' ' || coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') from {table} t");
+                sums.Append(shard.Id).Append('.').Append(table).Append('=').Append(sum).Append(';');
+            }
+        }
+
+        return sums.ToString();
+    }
+
     /// <summary>A fresh text key that the ring places on <paramref name="shardId"/>, unique to the calling test.</summary>
     public string KeyOnShard(string shardId, string prefix)
     {

@@ -12,6 +12,7 @@ public sealed class RawWireClient : IDisposable
     private readonly TcpClient _client;
     private readonly NetworkStream _stream;
     private readonly ArrayBufferWriter<byte> _received = new();
+    private readonly MemoryStream _everything = new();
 
     private RawWireClient(TcpClient client)
     {
@@ -19,11 +20,26 @@ public sealed class RawWireClient : IDisposable
         _stream = client.GetStream();
     }
 
+    /// <summary>A connection on which nothing has been sent yet.</summary>
+    public static async Task<RawWireClient> ConnectAsync(int port)
+    {
+        var client = new TcpClient { NoDelay = true };
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        return new RawWireClient(client);
+    }
+
     public static async Task<RawWireClient> LoginAsync(int port, string user, string password)
     {
-        var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var raw = new RawWireClient(client);
+        var raw = await ConnectAsync(port);
         var output = new ArrayBufferWriter<byte>();
         FrontendMessageWriter.WriteStartupMessage(output, ProtocolVersion.V3_0, [new("user", user), new("database", "datatier")]);
         await raw.SendAsync(output.WrittenMemory);
@@ -62,7 +78,45 @@ public sealed class RawWireClient : IDisposable
         }
     }
 
+    /// <summary>Every byte the server has sent on this connection so far, start-up and authentication included.</summary>
+    public ReadOnlySpan<byte> Received => _everything.GetBuffer().AsSpan(0, (int)_everything.Length);
+
     public async Task SendAsync(ReadOnlyMemory<byte> bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>Half-closes the connection: the server reads end-of-stream after what was sent, and may still answer.</summary>
+    public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
+
+    /// <summary>
+    /// Reads until the server closes the connection, keeping every byte in <see cref="Received"/>; false when it is
+    /// still open after <paramref name="timeout"/>. A reset counts as closed.
+    /// </summary>
+    public async Task<bool> ReadToEndAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var chunk = new byte[8192];
+        try
+        {
+            while (true)
+            {
+                int n = await _stream.ReadAsync(chunk, cts.Token);
+                if (n == 0)
+                {
+                    return true;
+                }
+
+                _everything.Write(chunk, 0, n);
+                _received.Write(chunk.AsSpan(0, n));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>The next backend message; a closed connection reads as an empty 'X' message.</summary>
     public async Task<BackendMessage> ReadAsync(TimeSpan? timeout = null)
@@ -88,9 +142,14 @@ public sealed class RawWireClient : IDisposable
                 return new BackendMessage((BackendMessageType)'X', new ReadOnlySequence<byte>(new byte[] { (byte)'X', 0, 0, 0, 4 }));
             }
 
+            _everything.Write(chunk, 0, n);
             _received.Write(chunk.AsSpan(0, n));
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _everything.Dispose();
+    }
 }

@@ -59,5 +59,11 @@ public sealed class WireServer : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(keyName)),
     };
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        // Clients that pool by connection string (EF Core's UseNpgsql(string), NpgsqlConnection) keep idle connections
+        // open after the test; the server's graceful stop would wait for them to close.
+        NpgsqlConnection.ClearAllPools();
+        return Server.DisposeAsync();
+    }
 }

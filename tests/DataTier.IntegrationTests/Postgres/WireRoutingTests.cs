@@ -21,20 +21,42 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
         Assert.NotNull(body);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
+    public async Task Rows_inserted_for_a_thousand_random_teams_land_only_on_the_rings_shard()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        var teams = RandomTeams("placement", seed: 15_001);
+        try
+        {
+            await InsertOneUserPerTeamAsync(wire, teams);
+
+            foreach (var shard in fixture.Manifest.Shards)
+            {
+                var expected = teams.Where(t => fixture.Ring.GetShard(t) == shard.Id).ToHashSet();
+                var onPrimary = await Db.StringsAsync(shard.Primary, $"select team_id from users where team_id like '{Prefix(teams)}%'");
+                Assert.NotEmpty(expected);
+                Assert.Equal(onPrimary.Count, onPrimary.Distinct().Count());
+                Assert.True(expected.SetEquals(onPrimary), $"{shard.Id}: {expected.Except(onPrimary).Count()} rows missing, {onPrimary.Except(expected).Count()} rows of other shards");
+            }
+        }
+        finally
+        {
+            await DeleteTeamsAsync(teams);
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Set_shard_key_comment_hint_and_automatic_routing_give_the_same_rows()
     {
         await using var wire = await WireServer.StartAsync(fixture);
         await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
         await using var connection = await source.OpenConnectionAsync();
+
+        // A demo team with many rows, read by a literal key.
         string team = "team-7";
         var automatic = await TitlesAsync(connection, $"select title from tasks where team_id = '{team}' order by task_id");
         var hinted = await TitlesAsync(connection, $"/* shard_key='{team}' */ select title from tasks where team_id in (select '{team}') order by task_id");
-        await using (var set = new NpgsqlCommand($"set datatier.shard_key = '{team}'", connection))
-        {
-            await set.ExecuteNonQueryAsync();
-        }
-
+        await SetShardKeyAsync(connection, team);
         await using (var show = new NpgsqlCommand("show datatier.shard_key", connection))
         {
             Assert.Equal(team, (string?)await show.ExecuteScalarAsync());
@@ -44,6 +66,32 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
         Assert.NotEmpty(automatic);
         Assert.Equal(automatic, hinted);
         Assert.Equal(automatic, byKey);
+        await using (var reset = new NpgsqlCommand("reset datatier.shard_key", connection))
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+
+        // A thousand random teams, read by a bound key; "in (select $1)" names no key, so only the hint or the setting routes it.
+        var teams = RandomTeams("same-rows", seed: 15_002);
+        try
+        {
+            await InsertOneUserPerTeamAsync(wire, teams);
+            await WaitForReplicasAsync(teams);
+            for (int i = 0; i < teams.Count; i++)
+            {
+                string expected = $"{i}:{teams[i]}";
+                Assert.Equal([expected], await UsersAsync(connection, "select user_id || ':' || email from users where team_id = $1", teams[i]));
+                Assert.Equal([expected], await UsersAsync(connection, $"/* shard_key='{teams[i]}' */ select user_id || ':' || email from users where team_id in (select $1::text)", teams[i]));
+                await SetShardKeyAsync(connection, teams[i]);
+                Assert.Equal([expected], await UsersAsync(connection, "select user_id || ':' || email from users where team_id in (select $1::text)", teams[i]));
+                await using var reset = new NpgsqlCommand("reset datatier.shard_key", connection);
+                await reset.ExecuteNonQueryAsync();
+            }
+        }
+        finally
+        {
+            await DeleteTeamsAsync(teams);
+        }
     }
 
     [Fact(Timeout = 60_000)]
@@ -171,6 +219,84 @@ public sealed class WireRoutingTests(ClusterFixture fixture)
                 }
             }
         }
+    }
+
+    /// <summary>A thousand distinct random team keys from <paramref name="seed"/>, behind a prefix unique to this run.</summary>
+    private static List<string> RandomTeams(string name, int seed)
+    {
+        var random = new Random(seed);
+        string prefix = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 13)] + "-";
+        var teams = new HashSet<string>();
+        while (teams.Count < 1000)
+        {
+            teams.Add(prefix + random.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return [.. teams];
+    }
+
+    private static string Prefix(List<string> teams) => teams[0][..(teams[0].LastIndexOf('-') + 1)];
+
+    /// <summary>Inserts (team, i, team) into users for team i, over the wire, from 8 client connections.</summary>
+    private static async Task InsertOneUserPerTeamAsync(WireServer wire, List<string> teams)
+    {
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async worker =>
+        {
+            await using var connection = await source.OpenConnectionAsync();
+            for (int i = worker; i < teams.Count; i += 8)
+            {
+                await using var insert = new NpgsqlCommand("insert into users (team_id, user_id, email) values ($1, $2, $3)", connection);
+                insert.Parameters.Add(new NpgsqlParameter { Value = teams[i] });
+                insert.Parameters.Add(new NpgsqlParameter { Value = (long)i });
+                insert.Parameters.Add(new NpgsqlParameter { Value = teams[i] });
+                Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            }
+        }));
+    }
+
+    /// <summary>Reads on the wire may go to replicas, which may not have replayed another connection's inserts yet.</summary>
+    private async Task WaitForReplicasAsync(List<string> teams)
+    {
+        foreach (var shard in fixture.Manifest.Shards)
+        {
+            long expected = teams.Count(t => fixture.Ring.GetShard(t) == shard.Id);
+            foreach (string replica in shard.Replicas)
+            {
+                await Db.WaitUntilAsync(
+                    async () => await Db.ScalarAsync<long>(replica, $"select count(*) from users where team_id like '{Prefix(teams)}%'") == expected,
+                    TimeSpan.FromSeconds(30),
+                    $"{shard.Id}'s replica to replay the inserts");
+            }
+        }
+    }
+
+    private async Task DeleteTeamsAsync(List<string> teams)
+    {
+        foreach (var shard in fixture.Manifest.Shards)
+        {
+            await Db.ExecuteAsync(shard.Primary, $"delete from users where team_id like '{Prefix(teams)}%'");
+        }
+    }
+
+    private static async Task SetShardKeyAsync(NpgsqlConnection connection, string key)
+    {
+        await using var set = new NpgsqlCommand($"set datatier.shard_key = '{key}'", connection);
+        await set.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> UsersAsync(NpgsqlConnection connection, string sql, string team)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = team });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
     }
 
     private static async Task<List<string>> TitlesAsync(NpgsqlConnection connection, string sql)

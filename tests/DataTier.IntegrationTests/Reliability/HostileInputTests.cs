@@ -16,8 +16,6 @@ namespace DataTier.IntegrationTests.Reliability;
 [Collection(ClusterCollection.Name)]
 public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper output)
 {
-    private static readonly string[] Tables = ["teams", "users", "tasks", "activity_logs", "agent_cards"];
-
     private static readonly string[] HostileSql =
     [
         "select 1; drop table tasks", "drop table tasks", "truncate tasks", "copy tasks to program 'id'", "copy (select 1) to '/tmp/x'",
@@ -63,7 +61,7 @@ public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper 
         using var anonymous = server.CreateClient(null);
         using var forged = server.CreateClient("dt_admin_" + new string('0', 40));
         HttpClient[] clients = [app, reader, admin, anonymous, forged];
-        var before = await ChecksumsAsync();
+        var before = await fixture.DemoTableChecksumsAsync();
 
         var answers = new ConcurrentBag<(string What, HttpStatusCode Status, string Body, string Headers)>();
         int total = 10_000;
@@ -94,7 +92,7 @@ public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper 
 
         using var live = await anonymous.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal(before, await ChecksumsAsync());
+        Assert.Equal(before, await fixture.DemoTableChecksumsAsync());
 
         string metrics = await anonymous.GetStringAsync("/metrics");
         var secrets = Secrets();
@@ -133,21 +131,6 @@ public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper 
         }
 
         return list.Where(s => !string.IsNullOrEmpty(s)).Distinct().ToList();
-    }
-
-    private async Task<string> ChecksumsAsync()
-    {
-        var sums = new StringBuilder();
-        foreach (var shard in fixture.Manifest.Shards)
-        {
-            foreach (var table in Tables)
-            {
-                string sum = await Db.ScalarAsync<string>(shard.PrimaryAdmin, $"select coalesce(md5(string_agg(md5(t::text), '' order by md5(t::text))), '') from {table} t");
-                sums.Append(shard.Id).Append('.').Append(table).Append('=').Append(sum).Append(';');
-            }
-        }
-
-        return sums.ToString();
     }
 
     private static (HttpMethod Method, string Path, byte[]? Body, string ContentType) Generate(Random random, int i)

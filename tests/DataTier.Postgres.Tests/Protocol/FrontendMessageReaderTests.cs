@@ -209,6 +209,7 @@ public sealed class FrontendMessageReaderTests
     [InlineData(new byte[] { (byte)'X', 0, 0, 0, 8 }, "08P01")]
     [InlineData(new byte[] { (byte)'Z' }, "08P01")]
     [InlineData(new byte[] { 0 }, "08P01")]
+    [InlineData(new byte[] { 0x9b }, "08P01")]
     [InlineData(new byte[] { (byte)'q', 0, 0, 0, 4 }, "08P01")]
     public void Broken_framing_is_refused_from_the_header_alone_without_waiting_for_the_body(byte[] header, string sqlState)
     {
@@ -217,6 +218,9 @@ public sealed class FrontendMessageReaderTests
         Assert.Equal(sqlState, error.SqlState);
         Assert.True(error.IsFatal);
         Assert.Equal("FATAL", error.ToErrorFields().Severity);
+
+        // The session sends it as an ErrorResponse: the message must not carry the client's byte as a NUL character.
+        BackendMessageWriter.WriteErrorResponse(new ArrayBufferWriter<byte>(), error.ToErrorFields());
     }
 
     [Fact]

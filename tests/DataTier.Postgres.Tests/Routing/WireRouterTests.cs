@@ -133,6 +133,13 @@ public sealed class WireRouterTests
     }
 
     [Fact]
+    public void Parameter_zero_as_the_key_is_refused_with_0A000()
+    {
+        var error = Assert.Throws<WireException>(() => Route("select * from tasks where team_id = $0", bind: Bind(FormatCode.Text, "team-77"u8.ToArray())));
+        Assert.Equal(SqlState.FeatureNotSupported, error.SqlState);
+    }
+
+    [Fact]
     public void Binary_int8_parameter_routes_by_its_decimal_text()
     {
         var value = new byte[8];
