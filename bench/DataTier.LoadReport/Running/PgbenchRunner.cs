@@ -46,7 +46,9 @@ internal sealed partial class PgbenchRunner(PreparedData data, string logDir)
         }
 
         args.Add(endpoint.Database);
-        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["PGPASSWORD"] = endpoint.Password, ["PGCONNECT_TIMEOUT"] = "10" };
+        // Plain text everywhere, as PostgreSQL direct, PgBouncer and Pgpool-II are set up: the dev cluster gives the wire
+        // a certificate, and libpq's default sslmode=prefer would make only DataTier's scenarios pay for TLS.
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["PGPASSWORD"] = endpoint.Password, ["PGCONNECT_TIMEOUT"] = "10", ["PGSSLMODE"] = "disable" };
         var result = await ToolProcess.RunAsync("pgbench", args, env, TimeSpan.FromSeconds(scenario.DurationSeconds + 60), ct).ConfigureAwait(false);
 
         var log = ReadLog(prefix);
