@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DataTier.Core.DependencyInjection;
 
-/// <summary>Registers where the topology comes from and the rebalancing planner.</summary>
+/// <summary>Registers where the topology comes from, the rebalancing planner and the shards' ownership guard.</summary>
 public static class DataTierTopologyServiceCollectionExtensions
 {
     /// <summary>
@@ -39,6 +39,9 @@ public static class DataTierTopologyServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
         services.TryAddSingleton<Rebalancing.Moves.RebalanceRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());
+        // The guard needs the catalog's list of sharded tables, so it runs where the topology lives in the catalog.
+        services.TryAddSingleton<Ownership.OwnershipGuardSynchronizer>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Ownership.OwnershipGuardSynchronizer>());
         return services;
     }
 }

@@ -39,6 +39,12 @@ public sealed class DataTierMetrics
     /// <summary>Writes refused by a move's fence and sent again.</summary>
     public Counter FencedWriteRetries { get; } = Metrics.CreateCounter("datatier_fenced_write_retries_total", "Writes refused by a rebalancing move's write fence and retried on the range's owner.");
 
+    /// <summary>Writes a shard refused because the ring places a row they make on another shard (DTW01), by the refusing shard.</summary>
+    public Counter WrongShardRefusals { get; } = Metrics.CreateCounter("datatier_wrong_shard_refusals_total", "Writes refused by a shard's ownership guard: a row they make belongs to another shard on the ring (nothing was written).", "shard");
+
+    /// <summary>The topology version each shard's ownership guard was last brought to by this instance.</summary>
+    public Gauge OwnershipGuardVersion { get; } = Metrics.CreateGauge("datatier_ownership_guard_version", "Topology version whose ring a shard's ownership guard follows, as this instance last set or found it.", "shard");
+
     /// <summary>How long writes held by a move's fence waited in all.</summary>
     public Histogram FencedWriteWait { get; } = Metrics.CreateHistogram("datatier_fenced_write_wait_seconds", "Time writes spent held by a rebalancing move's write fence before they committed or gave up.",
         new HistogramConfiguration { Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });

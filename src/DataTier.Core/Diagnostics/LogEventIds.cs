@@ -26,6 +26,12 @@ public static class LogEventIds
     public const int MoveLeaseRenewFailed = 1308;
     public const int RebalanceRunnerFailed = 1310;
 
+    // 1400s: the shards' row ownership guard.
+    public const int OwnershipGuardFollowed = 1401;
+    public const int OwnershipGuardInstalled = 1402;
+    public const int OwnershipGuardSyncFailed = 1403;
+    public const int OwnershipGuardCatalogWentBack = 1404;
+
     // 2000s: node health.
     public const int NodeMarkedDown = 2001;
     public const int NodeBackUp = 2002;

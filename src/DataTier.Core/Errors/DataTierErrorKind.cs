@@ -23,4 +23,7 @@ public enum DataTierErrorKind
 
     /// <summary>The key's hash range is being moved to another shard and its write fence did not lift in time.</summary>
     RangeMoving,
+
+    /// <summary>A row the write makes belongs to another shard on the ring than the one its shard key routes to; nothing was written.</summary>
+    WrongShard,
 }

@@ -26,6 +26,9 @@ public sealed class DataTierException : Exception
     /// <summary>The shard involved, when there is one.</summary>
     public string? ShardId { get; init; }
 
+    /// <summary>For <see cref="DataTierErrorKind.WrongShard"/>: the shard that owns the refused row.</summary>
+    public string? OwnerShardId { get; init; }
+
     /// <summary>Seconds after which a retry may succeed (pool exhaustion, unavailable shard).</summary>
     public int? RetryAfterSeconds { get; init; }
 }

@@ -25,6 +25,18 @@ public static class PostgresErrorMapper
         _ => false,
     };
 
+    private static DataTierException WrongShard(PostgresException pg, string shardId)
+    {
+        string? owner = Ownership.OwnershipGuard.OwnerOf(pg.Detail, pg.MessageText);
+        string column = pg.ColumnName is { Length: > 0 } c ? c : "shard-key column";
+        string table = pg.TableName is { Length: > 0 } t ? $"\"{t}\"" : "a sharded table";
+        return new DataTierException(
+            DataTierErrorKind.WrongShard,
+            "wrong-shard",
+            $"A row this write makes in {table} belongs to shard '{owner ?? "?"}' by its {column}, but the request's shard key routes to shard '{shardId}'; nothing was written. Send the write with the row's own {column} as its shard key.",
+            pg) { SqlState = pg.SqlState, ShardId = shardId, OwnerShardId = owner };
+    }
+
     /// <summary>Maps a failure on a node of a shard.</summary>
     public static DataTierException Map(Exception error, string shardId, bool timedOut)
     {
@@ -43,6 +55,7 @@ public static class PostgresErrorMapper
                     => new DataTierException(DataTierErrorKind.Conflict, "conflict", pg.MessageText, pg) { SqlState = pg.SqlState, ShardId = shardId },
                 FencedSqlState
                     => new DataTierException(DataTierErrorKind.RangeMoving, "range-moving", $"The key's hash range is moving off shard '{shardId}': {pg.MessageText}", pg) { SqlState = pg.SqlState, ShardId = shardId, RetryAfterSeconds = 1 },
+                Ownership.OwnershipGuard.WrongShardSqlState => WrongShard(pg, shardId),
                 PostgresErrorCodes.ReadOnlySqlTransaction
                     => new DataTierException(DataTierErrorKind.BadRequest, "write-in-read", "Reads run in read-only transactions; send writes to /v1/execute or /v1/transaction.", pg) { SqlState = pg.SqlState, ShardId = shardId },
                 _ when IsConnectionFailure(pg)

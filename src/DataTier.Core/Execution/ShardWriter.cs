@@ -38,17 +38,30 @@ public sealed class ShardWriter
     {
         long held = 0;
         int pauseMs = 2;
+        int rerouted = 0;
         while (true)
         {
+            var shard = _topology.Current.Route(shardKey);
             try
             {
-                var write = await WriteShardAsync(_topology.Current.Route(shardKey), statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+                var write = await WriteShardAsync(shard, statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
                 if (held != 0)
                 {
                     _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
                 }
 
                 return write;
+            }
+            catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.WrongShard)
+            {
+                // The shard's guard follows the catalog, which may be a version ahead of this instance's topology (a
+                // move just switched the range): if the newest topology routes the key elsewhere, the write was only
+                // sent by a stale ring. If it still routes here, the rows disagree with their shard key.
+                _metrics.WrongShardRefusals.WithLabels(shard.Id).Inc();
+                if (rerouted++ >= MaxReroutes || !await RoutedElsewhereAsync(shardKey, shard.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
             }
             catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.RangeMoving)
             {
@@ -72,6 +85,23 @@ public sealed class ShardWriter
                 }
             }
         }
+    }
+
+    // A key's route changes once per switch; a second change during one write is already unlikely.
+    private const int MaxReroutes = 3;
+
+    private async Task<bool> RoutedElsewhereAsync(string shardKey, string refusedBy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception refresh) when (refresh is Npgsql.NpgsqlException or TimeoutException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            // The catalog is out of reach: judge by the topology this instance has.
+        }
+
+        return !string.Equals(_topology.Current.Route(shardKey).Id, refusedBy, StringComparison.Ordinal);
     }
 
     private async Task<CommittedWrite> WriteShardAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)

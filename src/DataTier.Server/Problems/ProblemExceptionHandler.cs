@@ -51,6 +51,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             DataTierErrorKind.PoolExhausted => (503, "Pool exhausted"),
             DataTierErrorKind.Timeout => (504, "Timeout"),
             DataTierErrorKind.RangeMoving => (503, "Range moving"),
+            DataTierErrorKind.WrongShard => (409, "Wrong shard"),
             _ => (500, "Internal error"),
         };
         if (error.RetryAfterSeconds is int retry)
@@ -64,6 +65,11 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             ["sqlState"] = error.SqlState,
             ["shard"] = error.ShardId,
         };
+        if (error.OwnerShardId is not null)
+        {
+            extensions["owner"] = error.OwnerShardId;
+        }
+
         return ProblemWriter.WriteAsync(context, status, ProblemTypes.For(error.Code), title, error.Message, extensions);
     }
 

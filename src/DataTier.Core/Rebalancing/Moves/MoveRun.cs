@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using DataTier.Core.Diagnostics;
+using DataTier.Core.Ownership;
+using DataTier.Core.Ring;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -115,6 +117,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                         break;
                     case MovePhases.Fencing:
                         // Taken over (or restarted) in a fence nobody will finish: lift it and catch up again.
+                        await RestoreGuardsAsync(ct).ConfigureAwait(false);
                         await UnfenceAllAsync(ct).ConfigureAwait(false);
                         Update(p =>
                         {
@@ -434,10 +437,13 @@ internal sealed partial class MoveRun : IAsyncDisposable
             var switched = Copy(p => { p.Phase = MovePhases.Switched; p.SwitchedAt = DateTimeOffset.UtcNow; SetPairs(p, "switched"); });
             (toVersion, _) = await _topologyStore.ChangeAsync(
                 doc => TopologyChanges.SwitchRouting(doc, Spec.RoutingWeights, Spec.TargetWeights, floors),
-                (conn, tx, version, token) =>
+                async (conn, tx, version, token) =>
                 {
                     switched.ToVersion = version;
-                    return MoveStore.RecordInTransactionAsync(conn, tx, Id, _instance, switched, token);
+                    // Before the catalog commits: a write routed by the new version must be accepted where it lands.
+                    // Should this fail, the switch does not commit (and the transition is undone with the fence).
+                    await GuardTransitionAsync(version, token).ConfigureAwait(false);
+                    await MoveStore.RecordInTransactionAsync(conn, tx, Id, _instance, switched, token).ConfigureAwait(false);
                 },
                 ct).ConfigureAwait(false);
         }
@@ -445,6 +451,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
         {
             double held = Stopwatch.GetElapsedTime(fencedAt).TotalMilliseconds;
             string what = ex is FenceTimeoutException f ? f.Step : "waiting for in-flight writes";
+            // No transition to undo here: it is written in the switch's own transaction, the fence's last step.
             await UnfenceAllAsync(ct).ConfigureAwait(false);
             Update(p =>
             {
@@ -472,6 +479,9 @@ internal sealed partial class MoveRun : IAsyncDisposable
         Log.Switched(_logger, Id, toVersion, pause);
         _metrics.RebalanceWritePause.WithLabels("switched").Observe(pause / 1000);
         await IgnoreFailureAsync(() => _topology.RefreshAsync(ct)).ConfigureAwait(false);
+        // The switch is in force: each shard of the move now follows the new ring exactly (the sources refuse what
+        // they gave away). Should a shard be out of reach, every instance's guard synchronizer does it later.
+        await IgnoreFailureAsync(() => GuardFollowAsync(toVersion, ct)).ConfigureAwait(false);
         await PersistAsync(ct).ConfigureAwait(false);
         return true;
     }
@@ -561,6 +571,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
     // sources stop capturing. Writes were never refused for long: the fence is lifted first.
     private async Task RollBackAsync(CancellationToken ct)
     {
+        await RestoreGuardsAsync(ct).ConfigureAwait(false);
         await UnfenceAllAsync(ct).ConfigureAwait(false);
         foreach (var pair in _progress.Pairs)
         {
@@ -580,6 +591,45 @@ internal sealed partial class MoveRun : IAsyncDisposable
         }
 
         await ForgetTargetLogsAsync(ct).ConfigureAwait(false);
+    }
+
+    // What each shard of the move accepts while the catalog commits the switch: its ranges on either ring.
+    private async Task GuardTransitionAsync(long version, CancellationToken ct)
+    {
+        HashRing from = Spec.RoutingRing(), to = Spec.TargetRing();
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            // Forced: the catalog transaction holds the topology lock, so nothing newer can exist but a guard left
+            // ahead by a catalog whose versions went back.
+            await OwnershipGuard.SetRingAsync(conn, shard, version, GuardRing.Transition(shard, from, to), force: true, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task GuardFollowAsync(long version, CancellationToken ct)
+    {
+        var ring = GuardRing.Of(Spec.TargetRing());
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            await OwnershipGuard.SetRingAsync(conn, shard, version, ring, force: false, ct).ConfigureAwait(false);
+        }
+    }
+
+    // Before the switch only: a transition written for a switch the catalog never committed is replaced by the
+    // routing ring, at the catalog's newest version (forced: the transition carries the version that did not commit).
+    private async Task RestoreGuardsAsync(CancellationToken ct)
+    {
+        var ring = GuardRing.Of(Spec.RoutingRing());
+        long version = await _topologyStore.LatestVersionAsync(ct).ConfigureAwait(false);
+        foreach (string shard in MoveShards)
+        {
+            await using var conn = await OpenAsync(shard, ct).ConfigureAwait(false);
+            if (await OwnershipGuard.ReadAsync(conn, ct).ConfigureAwait(false) is { } state && state.Fingerprint.StartsWith(GuardRing.TransitionPrefix, StringComparison.Ordinal))
+            {
+                await OwnershipGuard.SetRingAsync(conn, shard, version, ring, force: true, ct).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task UnfenceIfFencingAsync(CancellationToken ct)
