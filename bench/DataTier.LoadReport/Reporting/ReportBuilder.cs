@@ -137,6 +137,17 @@ internal static class ReportBuilder
             }
         }
 
+        // No target: the issue asks for the guard's cost to be shown and kept small.
+        foreach (var (guarded, unguarded) in new[] { ("writes-s1-c64", "writes-s1-unguarded-c64"), ("writes-pgbench-c64", "writes-pgbench-unguarded-c64") })
+        {
+            if (report.Find(guarded) is { } on && report.Find(unguarded) is { } off && off.RequestsPerSecond > 0)
+            {
+                double cost = 1 - (on.RequestsPerSecond / off.RequestsPerSecond);
+                list.Add(new TargetCheck($"Ownership guard's cost on writes ({guarded} vs {unguarded})", "reported",
+                    $"{F(cost, "P1")} ({F(on.RequestsPerSecond, "N0")} vs {F(off.RequestsPerSecond, "N0")} writes/s)", null));
+            }
+        }
+
         if (report.Find("health-live-c64") is { } live && report.Find("ceiling-c64") is { } bare)
         {
             double cost = bare.RequestsPerSecond > 0 ? 1 - (live.RequestsPerSecond / bare.RequestsPerSecond) : 1;

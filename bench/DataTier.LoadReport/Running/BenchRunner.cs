@@ -96,6 +96,9 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         }, midCancel.Token);
 
         LoadOutcome outcome;
+        await using var unguarded = scenario.OwnershipGuardOff
+            ? await OwnershipGuardSwitch.DisableAsync(options.Manifest.ComparisonShard.Primary, ct).ConfigureAwait(false)
+            : null;
         try
         {
             outcome = scenario.Tool switch

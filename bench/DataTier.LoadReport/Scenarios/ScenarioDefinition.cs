@@ -46,6 +46,12 @@ internal sealed record ScenarioDefinition
     /// <summary>The key file writes.lua draws teams from (DT_TEAMS); null: the script's default.</summary>
     public string? Teams { get; init; }
 
+    /// <summary>
+    /// Runs with the comparison shard's ownership guard off (its trigger disabled on the written table): the same
+    /// scenario with it on, in the same run, shows what the guard costs.
+    /// </summary>
+    public bool OwnershipGuardOff { get; init; }
+
     /// <summary>pgbench's query mode (<c>-M simple | extended | prepared</c>); null for wrk.</summary>
     public string? PgbenchMode { get; init; }
 

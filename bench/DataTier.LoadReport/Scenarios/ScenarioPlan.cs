@@ -101,6 +101,9 @@ internal static class ScenarioPlan
             Wrk("writes-c64", "writes", "Writes (one insert each, with cache invalidation), teams of every shard", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null),
             Wrk("writes-s1-c64", "writes", "Writes, the comparison teams of s1 only (one primary, as pgbench)", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null) with { Teams = "teams-s1.txt" },
             Pgbench("writes-pgbench-c64", "writes", "Same insert, pgbench straight to s1's primary", SystemUnderTest.PostgresDirect, "write", CompareConnections, duration, PgbenchModeDirect),
+            // The same two with s1's ownership guard off: what the guard costs a write.
+            Wrk("writes-s1-unguarded-c64", "writes", "Writes of s1's teams, s1's ownership guard off", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null) with { Teams = "teams-s1.txt", OwnershipGuardOff = true },
+            Pgbench("writes-pgbench-unguarded-c64", "writes", "Same insert, pgbench straight to s1's primary, its ownership guard off", SystemUnderTest.PostgresDirect, "write", CompareConnections, duration, PgbenchModeDirect) with { OwnershipGuardOff = true },
             Wrk("session-c32", "session", "Session reads after writes (insert, then a session read with its token)", SystemUnderTest.DataTier, "session.lua", 32, 32, duration, null),
         ]);
         return list;

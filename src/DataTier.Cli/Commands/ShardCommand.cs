@@ -7,15 +7,21 @@ namespace DataTier.Cli.Commands;
 
 /// <summary>
 /// <c>datatier shard add|weight|drain|remove</c>: changes the desired topology through a server's admin API. Nothing
-/// moves until a rebalancing plan runs; <c>datatier rebalance plan</c> shows what would.
+/// moves until a rebalancing plan runs; <c>datatier rebalance plan</c> shows what would. <c>datatier shard verify</c>
+/// counts rows that sit on another shard than the ring's, and with <c>--repair</c> moves them to their owners.
 /// </summary>
 internal static class ShardCommand
 {
-    public const string Usage = "shard add ID --primary CONN [--replica CONN]... [--weight W] | shard weight ID W | shard drain ID | shard remove ID  [--server URL] [--key ADMIN_KEY] [--dir D]";
+    public const string Usage = "shard add ID --primary CONN [--replica CONN]... [--weight W] | shard weight ID W | shard drain ID | shard remove ID | shard verify [--repair] [--json]  [--server URL] [--key ADMIN_KEY] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string verb = args.Positional() ?? throw new UsageException("shard needs add, weight, drain or remove.");
+        string verb = args.Positional() ?? throw new UsageException("shard needs add, weight, drain, remove or verify.");
+        if (verb == "verify")
+        {
+            return await VerifyAsync(args, stdout, stderr, ct).ConfigureAwait(false);
+        }
+
         string id = args.Positional() ?? throw new UsageException($"shard {verb} needs a shard id.");
         HttpMethod method;
         string path;
@@ -40,7 +46,7 @@ internal static class ShardCommand
                 (method, path) = (HttpMethod.Delete, $"/admin/shards/{Uri.EscapeDataString(id)}");
                 break;
             default:
-                throw new UsageException($"Unknown shard command '{verb}'; use add, weight, drain or remove.");
+                throw new UsageException($"Unknown shard command '{verb}'; use add, weight, drain, remove or verify.");
         }
 
         using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromSeconds(30));
@@ -64,6 +70,53 @@ internal static class ShardCommand
 
         await stdout.WriteLineAsync("Nothing has moved; see what would with: datatier rebalance plan; move the rows with: datatier rebalance run").ConfigureAwait(false);
         return 0;
+    }
+
+    // Exit code 0 when every row is on its ring shard (after the repair, with --repair), 1 when some are not.
+    private static async Task<int> VerifyAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        bool repair = args.Flag("--repair"), json = args.Flag("--json");
+        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(30));
+        args.EnsureAllUsed();
+        var answer = await AdminApiClient.SendAsync(http, repair ? HttpMethod.Post : HttpMethod.Get, repair ? "/admin/shards/verify/repair" : "/admin/shards/verify", null, ct).ConfigureAwait(false);
+        if (!answer.IsSuccess)
+        {
+            await stderr.WriteLineAsync($"datatier: shard verify refused ({(int)answer.Status}): {answer.Detail}").ConfigureAwait(false);
+            return answer.IsRefusal ? ExitCodes.Refused : ExitCodes.Failed;
+        }
+
+        var report = answer.Body!;
+        long left = (long)report["misplacedTotal"]!;
+        if (json)
+        {
+            await stdout.WriteLineAsync(answer.Text).ConfigureAwait(false);
+            return left == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+
+        await stdout.WriteLineAsync($"Rows checked against the routing ring of topology version {report["topologyVersion"]}:").ConfigureAwait(false);
+        foreach (var shard in report["shards"]!.AsArray())
+        {
+            var guard = shard!["guard"];
+            string guardText = guard is null ? "guard never set (accepts every row)"
+                : (bool)shard["guardCurrent"]! ? $"guard on version {guard["version"]}" : $"guard on version {guard["version"]}, not this ring yet";
+            var unguarded = shard["unguardedTables"]!.AsArray();
+            if (unguarded.Count > 0)
+            {
+                guardText += $"; unguarded: {string.Join(", ", unguarded.Select(t => (string)t!))}";
+            }
+
+            await stdout.WriteLineAsync($"  {shard["shard"],-12} {shard["misplacedTotal"],8} misplaced   ({guardText})").ConfigureAwait(false);
+            foreach (var rows in shard["misplaced"]!.AsArray())
+            {
+                string moved = repair ? $", {rows!["moved"]} moved, {rows["conflicts"]} left (the owner holds another row with the same key)" : "";
+                await stdout.WriteLineAsync($"      {rows!["table"]}: {rows["rows"]} belong to {rows["owner"]}{moved}").ConfigureAwait(false);
+            }
+        }
+
+        await stdout.WriteLineAsync(left == 0
+            ? "Every row is on the shard the ring places it on."
+            : repair ? $"{left} rows could not be moved; see the conflicts above." : $"{left} rows are misplaced; move them to their owners with: datatier shard verify --repair").ConfigureAwait(false);
+        return left == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     /// <summary>A weight as given on the command line (invariant culture: <c>1.5</c>).</summary>

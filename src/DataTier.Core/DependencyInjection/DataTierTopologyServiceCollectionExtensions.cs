@@ -41,6 +41,7 @@ public static class DataTierTopologyServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());
         // The guard needs the catalog's list of sharded tables, so it runs where the topology lives in the catalog.
         services.TryAddSingleton<Ownership.OwnershipGuardSynchronizer>();
+        services.TryAddSingleton<Ownership.OwnershipVerifier>();
         services.AddHostedService(static sp => sp.GetRequiredService<Ownership.OwnershipGuardSynchronizer>());
         return services;
     }

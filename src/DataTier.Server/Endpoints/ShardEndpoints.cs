@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DataTier.Core.Catalog;
+using DataTier.Core.Ownership;
 using DataTier.Core.Rebalancing;
 using DataTier.Core.Rebalancing.Moves;
 using DataTier.Core.Topology;
@@ -34,6 +35,8 @@ public static class ShardEndpoints
             ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted));
         shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
+        shards.MapGet("/verify", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: false, http.RequestAborted));
+        shards.MapPost("/verify/repair", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: true, http.RequestAborted));
 
         var rebalance = app.MapGroup("/admin/rebalance").RequireScope(Scopes.Admin);
         rebalance.MapGet("/proposals", static async (HttpContext http, RebalanceCheck check) =>
@@ -74,6 +77,29 @@ public static class ShardEndpoints
             {
                 throw new ProblemException(StatusCodes.Status503ServiceUnavailable, ProblemBase + "shard-unavailable", "A shard could not be counted",
                     $"Counting rows for the plan failed: {ex.Message}");
+            }
+        });
+    }
+
+    // Rows each shard holds that the routing ring places elsewhere; with repair, moved to their owners first.
+    private static Task<IResult> VerifyAsync(IServiceProvider services, bool repair, CancellationToken cancellationToken)
+    {
+        if (services.GetService<OwnershipVerifier>() is not { } verifier)
+        {
+            throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "topology-not-in-catalog", "Topology is fixed",
+                "Ownership is verified against the catalog's topology and its list of sharded tables; set DataTier:Topology:Store to Catalog.");
+        }
+
+        return Refusing(async () =>
+        {
+            try
+            {
+                return TypedResults.Ok(await verifier.VerifyAsync(repair, cancellationToken));
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new ProblemException(StatusCodes.Status503ServiceUnavailable, ProblemBase + "shard-unavailable", "A shard could not be checked",
+                    $"Checking where rows belong failed: {ex.Message}");
             }
         });
     }

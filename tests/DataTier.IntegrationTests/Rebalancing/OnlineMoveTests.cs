@@ -70,10 +70,15 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
             Assert.All(ranges, r => Assert.Equal("done", (string?)r!["state"]));
             Assert.Null((await Api.GetAsync(admin, $"/admin/rebalance/{(long)added["id"]!}")).Body!["ranges"]);
             Assert.True(await Db.ScalarAsync<long>(extra.AppConnectionString, "select count(*) from teams") > 0, "s3 received teams");
+            // The guard refused nothing that belonged (the load saw 0 failures) and every shard follows the new ring.
+            var verified = (await Api.GetAsync(admin, "/admin/shards/verify")).Body!;
+            Assert.Equal(0, (long)verified["misplacedTotal"]!);
+            Assert.All(verified["shards"]!.AsArray(), s => Assert.True((bool)s!["guardCurrent"]!, s.ToJsonString()));
 
             await Api.OkAsync(admin, "/admin/shards/s3/drain", new { });
             var drained = await MoveUnderLoadAsync(server, admin, app, primaries, teams, 920_000_000, "drain s3");
             Assert.All(drained["pairs"]!.AsArray(), p => Assert.Equal("s3", (string)p!["from"]!));
+            Assert.Equal(0, (long)(await Api.GetAsync(admin, "/admin/shards/verify")).Body!["misplacedTotal"]!);
             foreach (string table in ClusterRows.Tables)
             {
                 Assert.Equal(0, await Db.ScalarAsync<long>(extra.AppConnectionString, $"select count(*) from {table}"));
