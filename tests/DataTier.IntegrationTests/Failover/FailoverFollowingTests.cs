@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using DataTier.Core.Topology;
 using DataTier.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace DataTier.IntegrationTests.Failover;
@@ -31,7 +33,9 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
     [Fact(Timeout = 240_000)]
     public async Task A_primary_killed_and_its_replica_promoted_by_pg_ctl_is_followed_by_both_instances_and_the_old_primary_gets_no_write()
     {
-        await using var first = await DataTierServer.StartAsync(cluster, CatalogStore);
+        // The first instance also runs the PostgreSQL wire front end, loaded beside HTTP.
+        await using var wire = await WireServer.StartAsync(cluster, CatalogStore);
+        var first = wire.Server;
         await using var second = await DataTierServer.StartAsync(cluster, CatalogStore);
         using var appA = first.CreateClient(cluster.Manifest.Keys.App);
         using var appB = second.CreateClient(cluster.Manifest.Keys.App);
@@ -51,12 +55,17 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
         // Each instance loads keys of its own (user ids are per load, so two loads on one key would collide).
         var keysA = Keys("fo-a");
         var keysB = Keys("fo-b");
+        var keysWire = Keys("fo-w");
         var loadA = new LoadRunner(appA, keysA);
         var loadB = new LoadRunner(appB, keysB);
+        var wireSamples = new ConcurrentQueue<WireSample>();
         using var stop = new CancellationTokenSource();
+        stop.CancelAfter(TimeSpan.FromSeconds(120));
         var running = Task.WhenAll(
             loadA.RunAsync(workers: 4, writeShare: 0.5, readConsistency: "eventual", TimeSpan.FromSeconds(120), stop.Token),
-            loadB.RunAsync(workers: 4, writeShare: 0.5, readConsistency: "eventual", TimeSpan.FromSeconds(120), stop.Token));
+            loadB.RunAsync(workers: 4, writeShare: 0.5, readConsistency: "eventual", TimeSpan.FromSeconds(120), stop.Token),
+            RunWireLoadAsync(wire.ConnectionString(), keysWire, wireSamples, worker: 0, stop.Token),
+            RunWireLoadAsync(wire.ConnectionString(), keysWire, wireSamples, worker: 1, stop.Token));
         await Task.Delay(1500);
 
         var killedAt = DateTime.UtcNow;
@@ -125,7 +134,7 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
         await Task.Delay(1000);
         await cluster.Cluster.StartNodeAsync("s1-primary");
         Assert.False(await Db.ScalarAsync<bool>(oldPrimary.SuperuserConnectionString, "select pg_is_in_recovery()"), "the old primary is back as a primary");
-        string[] loadKeys = [.. keysA.Concat(keysB).Where(k => k.Shard == "s1").Select(k => k.Key)];
+        string[] loadKeys = [.. keysA.Concat(keysB).Concat(keysWire).Where(k => k.Shard == "s1").Select(k => k.Key)];
         long rowsOnOld = await Db.ScalarAsync<long>(oldPrimary.AdminConnectionString, "select count(*) from users where team_id = any(@k)", ("k", loadKeys));
         long commitsOnOld = await Db.ScalarAsync<long>(oldPrimary.AdminConnectionString, "select xact_commit from pg_stat_database where datname = current_database()");
         var restartedAt = DateTime.UtcNow;
@@ -180,5 +189,51 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
         Assert.All(s1Writes.Where(s => s.Status != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s.Status));
         Assert.DoesNotContain(s1Writes, s => s.Status != HttpStatusCode.OK && s.At > killedAt + switchedSecond.Value + TimeSpan.FromSeconds(1));
         Assert.Contains(s1Writes, s => s.Status == HttpStatusCode.OK && s.At > restartedAt);
+
+        // The wire front end: the same, through Npgsql.
+        var wireAll = wireSamples.ToList();
+        foreach (var group in wireAll.Where(s => !s.Ok).GroupBy(s => (s.Shard, s.Write, s.SqlState, Second: (int)Math.Floor((s.At - killedAt).TotalSeconds))).OrderBy(g => g.Key.Second))
+        {
+            output.WriteLine($"  wire failed: {group.Key.Shard} {(group.Key.Write ? "write" : "read")} {group.Key.SqlState} in second {group.Key.Second} after the kill: {group.Count()}");
+        }
+
+        output.WriteLine($"wire: s2 {wireAll.Count(s => s.Shard == "s2")} statements, {wireAll.Count(s => s.Shard == "s2" && !s.Ok)} failed; s1 {wireAll.Count(s => s.Shard == "s1")} statements, {wireAll.Count(s => s.Shard == "s1" && !s.Ok)} failed");
+        Assert.Contains(wireAll, s => s.Shard == "s2" && s.At > restartedAt);
+        Assert.DoesNotContain(wireAll, s => s.Shard == "s2" && !s.Ok);
+        Assert.Contains(wireAll, s => s.Shard == "s1" && s.Write && s.Ok && s.At > restartedAt);
+        Assert.DoesNotContain(wireAll, s => s.Shard == "s1" && !s.Ok && s.At > killedAt + switchedFirst.Value + TimeSpan.FromSeconds(1));
+    }
+
+    private sealed record WireSample(string Shard, bool Write, bool Ok, string? SqlState, DateTime At);
+
+    // One wire client looping over writes and reads of the given keys until stopped; a failed statement is recorded
+    // with its SQLSTATE (or exception type) and the loop goes on with a new connection from the pool.
+    private static async Task RunWireLoadAsync(string connectionString, IReadOnlyList<(string Shard, string Key)> keys, ConcurrentQueue<WireSample> samples, int worker, CancellationToken stop)
+    {
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        var random = new Random(100 + worker);
+        long user = worker * 1_000_000L;
+        while (!stop.IsCancellationRequested)
+        {
+            var (shard, key) = keys[random.Next(keys.Count)];
+            bool write = random.Next(2) == 0;
+            try
+            {
+                await using var connection = await source.OpenConnectionAsync(stop);
+                await using var command = write
+                    ? new NpgsqlCommand("insert into users (team_id, user_id, email) values ($1, $2, 'wire')", connection) { Parameters = { new() { Value = key }, new() { Value = ++user } } }
+                    : new NpgsqlCommand("select count(*) from users where team_id = $1", connection) { Parameters = { new() { Value = key } } };
+                await command.ExecuteScalarAsync(stop);
+                samples.Enqueue(new WireSample(shard, write, true, null, DateTime.UtcNow));
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+            {
+                samples.Enqueue(new WireSample(shard, write, false, (e as PostgresException)?.SqlState ?? e.GetType().Name, DateTime.UtcNow));
+            }
+        }
     }
 }
