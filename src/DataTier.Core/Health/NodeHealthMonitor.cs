@@ -22,6 +22,9 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     // beginning of the segment streaming resumes from, below what was already replayed, and on an idle primary no
     // new commit would come to bring the two together, so "time since the last replayed commit" would keep a healthy
     // replica out of rotation. Until the WAL receiver reports a position (NULL), the commit-time lag is used.
+    // The timeline of a primary is read from the name of its current WAL file (as Patroni does), not from
+    // pg_control_checkpoint(): after a promotion the control file keeps the old timeline until the first checkpoint
+    // completes, which a spread checkpoint may take minutes to do. A standby reports the timeline it receives.
     private const string ProbeSql =
         """
         select pg_is_in_recovery() as InRecovery,
@@ -32,10 +35,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
                case when pg_is_in_recovery() then coalesce((select received_tli from pg_stat_wal_receiver limit 1), 0)
                     else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end as Timeline
         """;
-
-    // The timeline of a primary is read from the name of its current WAL file (as Patroni does), not from
-    // pg_control_checkpoint(): after a promotion the control file keeps the old timeline until the first checkpoint
-    // completes, which a spread checkpoint may take minutes to do. A standby reports the timeline it receives.
 
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
     // Node ids are positional ("s1-primary"), so a followed failover moves an id to another server: the findings are
