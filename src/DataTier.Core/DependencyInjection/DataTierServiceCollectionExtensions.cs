@@ -52,7 +52,7 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Failover.FailoverOptions>, Failover.FailoverOptionsValidator>());
         // The catalog store registers its own recorder first (AddDataTierTopology); configuration follows in memory.
         services.TryAddSingleton<Failover.IPromotionRecorder, Failover.ConfiguredPromotionRecorder>();
-        services.AddHostedService<Failover.FailoverFollower>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProbeRoundObserver, Failover.FailoverFollower>());
         services.TryAddSingleton<OutstandingRequests>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, LeastOutstandingPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, PowerOfTwoChoicesPolicy>());

@@ -1,7 +1,6 @@
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Health;
 using DataTier.Core.Topology;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -14,19 +13,18 @@ namespace DataTier.Core.Failover;
 /// shard's primary: whatever promoted it (an HA manager, a cloud service, <c>pg_ctl promote</c>), writes follow
 /// within a probe interval or two, without a restart. It never promotes anything itself.
 /// </summary>
-internal sealed partial class FailoverFollower : BackgroundService
+internal sealed partial class FailoverFollower : IProbeRoundObserver
 {
-    private readonly NodeHealthMonitor _monitor;
     private readonly ITopologyProvider _topology;
     private readonly IPromotionRecorder _recorder;
     private readonly FailoverOptions _options;
     private readonly DataTierMetrics _metrics;
     private readonly ILogger<FailoverFollower> _logger;
+    // Rounds run one at a time (the monitor awaits each observer), so this needs no lock.
     private readonly HashSet<string> _awaiting = new(StringComparer.Ordinal);
 
-    public FailoverFollower(NodeHealthMonitor monitor, ITopologyProvider topology, IPromotionRecorder recorder, IOptions<FailoverOptions> options, DataTierMetrics metrics, ILogger<FailoverFollower> logger)
+    public FailoverFollower(ITopologyProvider topology, IPromotionRecorder recorder, IOptions<FailoverOptions> options, DataTierMetrics metrics, ILogger<FailoverFollower> logger)
     {
-        _monitor = monitor;
         _topology = topology;
         _recorder = recorder;
         _options = options.Value;
@@ -35,42 +33,21 @@ internal sealed partial class FailoverFollower : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task OnRoundCompletedAsync(TopologySnapshot snapshot, NodeHealthMonitor health, CancellationToken cancellationToken)
     {
-        if (!_options.FollowPromotions)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TopologySnapshot round;
-            try
-            {
-                round = await _monitor.NextRoundAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            // Findings of a round that began under another version are about nodes that may have moved since.
-            var current = _topology.Current;
-            if (current.Version == round.Version)
-            {
-                await FollowAsync(current, stoppingToken).ConfigureAwait(false);
-            }
-        }
+        // Findings of a round that began under another version are about nodes that may have moved since.
+        var current = _topology.Current;
+        return !_options.FollowPromotions || current.Version != snapshot.Version ? Task.CompletedTask : FollowAsync(current, health, cancellationToken);
     }
 
-    private async Task FollowAsync(TopologySnapshot current, CancellationToken stoppingToken)
+    private async Task FollowAsync(TopologySnapshot current, NodeHealthMonitor health, CancellationToken stoppingToken)
     {
         foreach (var shard in current.Shards)
         {
-            var finding = PromotionDetector.Find(shard, _monitor.Get, _monitor.LastPrimaryTimeline(shard.Id), _options.PrimaryFailuresBeforeFollowing);
+            var finding = PromotionDetector.Find(shard, health.Get, health.LastPrimaryTimeline(shard.Id), _options.PrimaryFailuresBeforeFollowing);
             if (finding is null)
             {
-                NoteAwaited(shard);
+                NoteAwaited(shard, health);
                 continue;
             }
 
@@ -102,9 +79,9 @@ internal sealed partial class FailoverFollower : BackgroundService
     }
 
     // Once per outage: says that the shard waits for a promotion, which DataTier does not make.
-    private void NoteAwaited(ShardDefinition shard)
+    private void NoteAwaited(ShardDefinition shard, NodeHealthMonitor health)
     {
-        var primary = _monitor.Get(shard.Primary);
+        var primary = health.Get(shard.Primary);
         if (primary.Reachable && !primary.InRecovery)
         {
             _awaiting.Remove(shard.Id);

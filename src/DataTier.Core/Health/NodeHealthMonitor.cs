@@ -41,7 +41,7 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     // also kept by server, and a node whose id-keyed finding is about another server takes its own server's.
     private readonly ConcurrentDictionary<string, NodeHealth> _byServer = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _primaryTimelines = new(StringComparer.Ordinal);
-    private TaskCompletionSource<TopologySnapshot> _nextRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IProbeRoundObserver[] _observers;
     private readonly ITopologyProvider _topology;
     private readonly NodeDataSources _dataSources;
     private readonly HealthOptions _options;
@@ -51,8 +51,9 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the monitor.</summary>
-    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger, Diagnostics.DataTierMetrics metrics)
+    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger, Diagnostics.DataTierMetrics metrics, IEnumerable<IProbeRoundObserver> observers)
     {
+        _observers = [.. observers];
         _metrics = metrics;
         _topology = topology;
         _dataSources = dataSources;
@@ -81,8 +82,6 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     /// <summary>The newest WAL timeline a primary of the shard was seen on as a primary by this instance (0: none yet).</summary>
     public int LastPrimaryTimeline(string shardId) => _primaryTimelines.TryGetValue(shardId, out int timeline) ? timeline : 0;
 
-    /// <summary>Completes with the snapshot a probe round used, once the round's findings are in.</summary>
-    public Task<TopologySnapshot> NextRoundAsync(CancellationToken cancellationToken) => Volatile.Read(ref _nextRound).Task.WaitAsync(cancellationToken);
 
     private void Store(NodeDefinition node, NodeHealth health)
     {
@@ -166,8 +165,21 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             _metrics.ShardPrimaryUp.WithLabels(shard.Id).Set(primary.Reachable && !primary.InRecovery ? 1 : 0);
         }
 
+        foreach (var observer in _observers)
+        {
+            // An observer bounds its own work (the failover follower: DataTier:Failover:RecordTimeoutMs) and logs
+            // its own failures; one that throws must not keep the round, or readiness, from completing.
+            try
+            {
+                await observer.OnRoundCompletedAsync(snapshot, this, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.ProbeRoundFailed(_logger, ex);
+            }
+        }
+
         _firstRound.TrySetResult();
-        Interlocked.Exchange(ref _nextRound, new TaskCompletionSource<TopologySnapshot>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(snapshot);
     }
 
     // A replaced primary that answers as a primary (not in recovery) is a split brain DataTier guards against by

@@ -17,26 +17,17 @@ namespace DataTier.IntegrationTests.Failover;
 [Collection(FailoverClusterCollection.Name)]
 public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHelper output)
 {
-    private static readonly Dictionary<string, string?> CatalogStore = new()
-    {
-        ["DataTier:Topology:Store"] = "Catalog",
-        ["DataTier:Health:ProbeIntervalMs"] = "250",
-        ["DataTier:Health:ProbeTimeoutMs"] = "500",
-    };
+    private List<(string Shard, string Key)> Keys(string prefix) => FailoverScenario.Keys(cluster, prefix);
 
-    private List<(string Shard, string Key)> Keys(string prefix) =>
-        cluster.Manifest.Shards.SelectMany(s => Enumerable.Range(0, 4).Select(i => (s.Id, cluster.KeyOnShard(s.Id, $"{prefix}{i}")))).ToList();
-
-    private static string PrimaryEndpoint(DataTierServer server) =>
-        server.Services.GetRequiredService<ITopologyProvider>().Current.ShardsById["s1"].Primary.Endpoint;
+    private static string PrimaryEndpoint(DataTierServer server) => FailoverScenario.PrimaryEndpoint(server);
 
     [Fact(Timeout = 240_000)]
     public async Task A_primary_killed_and_its_replica_promoted_by_pg_ctl_is_followed_by_both_instances_and_the_old_primary_gets_no_write()
     {
         // The first instance also runs the PostgreSQL wire front end, loaded beside HTTP.
-        await using var wire = await WireServer.StartAsync(cluster, CatalogStore);
+        await using var wire = await WireServer.StartAsync(cluster, FailoverScenario.FastProbes(catalogStore: true));
         var first = wire.Server;
-        await using var second = await DataTierServer.StartAsync(cluster, CatalogStore);
+        await using var second = await DataTierServer.StartAsync(cluster, FailoverScenario.FastProbes(catalogStore: true));
         using var appA = first.CreateClient(cluster.Manifest.Keys.App);
         using var appB = second.CreateClient(cluster.Manifest.Keys.App);
         using var adminA = first.CreateClient(cluster.Manifest.Keys.Admin);
@@ -132,7 +123,7 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
 
         // The old primary comes back as a primary on its old timeline (no standby.signal: a split brain).
         await Task.Delay(1000);
-        await cluster.Cluster.StartNodeAsync("s1-primary");
+        await KilledNode.StartAgainAsync(cluster.Cluster, "s1-primary");
         Assert.False(await Db.ScalarAsync<bool>(oldPrimary.SuperuserConnectionString, "select pg_is_in_recovery()"), "the old primary is back as a primary");
         string[] loadKeys = [.. keysA.Concat(keysB).Concat(keysWire).Where(k => k.Shard == "s1").Select(k => k.Key)];
         long rowsOnOld = await Db.ScalarAsync<long>(oldPrimary.AdminConnectionString, "select count(*) from users where team_id = any(@k)", ("k", loadKeys));
@@ -171,17 +162,12 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
             output.WriteLine($"  failed: {group.Key.Shard} {(group.Key.Write ? "write" : "read")} {(int)group.Key.Status} {group.Key.ProblemType} in second {group.Key.Second} after the kill: {group.Count()}");
         }
 
-        // Backends of a SIGKILLed postmaster finish what they are doing before they notice, so the outage starts at the
-        // first failed write; the first write to succeed after it is the first one the promoted primary took.
-        var outageStart = s1Writes.Where(s => s.Status != HttpStatusCode.OK && s.At > killedAt).MinBy(s => s.At);
-        Assert.NotNull(outageStart);
-        var firstWriteAfter = s1Writes.Where(s => s.Status == HttpStatusCode.OK && s.At - TimeSpan.FromMilliseconds(s.ElapsedMs) > outageStart!.At).MinBy(s => s.At);
+        var (outageStart, firstWriteAfterKill) = FailoverScenario.Outage(samples, killedAt);
+        double firstWriteSeconds = firstWriteAfterKill.TotalSeconds;
         output.WriteLine(LoadRunner.Describe("s2", s2));
         output.WriteLine(LoadRunner.Describe("s1 writes", s1Writes));
         output.WriteLine(LoadRunner.Describe("s1 reads", samples.Where(s => s.Shard == "s1" && !s.Write).ToList()));
-        Assert.NotNull(firstWriteAfter);
-        double firstWriteSeconds = (firstWriteAfter!.At - killedAt).TotalSeconds;
-        output.WriteLine($"first failed s1 write {(outageStart!.At - killedAt).TotalSeconds:F2} s after the kill, first successful one after it {firstWriteSeconds:F2} s after the kill");
+        output.WriteLine($"first failed s1 write {(outageStart - killedAt).TotalSeconds:F2} s after the kill, first successful one after it {firstWriteSeconds:F2} s after the kill");
         Assert.True(firstWriteSeconds <= 15, $"first successful write to s1 {firstWriteSeconds:F2} s after the kill");
         Assert.Contains(s2, s => s.At > restartedAt);
         Assert.DoesNotContain(s2, s => s.Status != HttpStatusCode.OK);
