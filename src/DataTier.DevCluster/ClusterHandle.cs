@@ -96,6 +96,50 @@ public sealed class ClusterHandle
         }
     }
 
+    /// <summary>
+    /// Kills a node's postmaster with SIGKILL, by the PID recorded when the cluster started it, and returns that PID
+    /// once the process is gone (failover tests). <see cref="StartNodeAsync"/> starts it again.
+    /// </summary>
+    public async Task<int> KillNodeAsync(string nodeId, CancellationToken ct = default)
+    {
+        var node = _state.GetNode(nodeId);
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            int pid = node.Pid;
+            await PostgresNodeControl.KillAsync(node, ct).ConfigureAwait(false);
+            ClusterStateStore.Save(_state);
+            return pid;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Promotes a replica with <c>pg_ctl promote</c> as the postgres user, the way an operator would by hand, and
+    /// returns once it has left recovery (on a new timeline). The cluster's records keep calling it a replica.
+    /// </summary>
+    public async Task PromoteNodeAsync(string nodeId, CancellationToken ct = default)
+    {
+        var node = _state.GetNode(nodeId);
+        if (node.Role != ClusterNodeRole.Replica)
+        {
+            throw new InvalidOperationException($"{nodeId} is not a replica; only a standby can be promoted.");
+        }
+
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _control.PromoteAsync(node, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Stops Redis (SIGTERM) and waits until it is gone.</summary>
     public async Task StopRedisAsync(CancellationToken ct = default)
     {

@@ -48,6 +48,11 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddSingleton<NodeCircuitBreakers>();
         services.TryAddSingleton<NodeHealthMonitor>();
         services.AddHostedService(static sp => sp.GetRequiredService<NodeHealthMonitor>());
+        services.AddOptionsWithValidateOnStart<Failover.FailoverOptions>().Bind(configuration.GetSection(Failover.FailoverOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Failover.FailoverOptions>, Failover.FailoverOptionsValidator>());
+        // The catalog store registers its own recorder first (AddDataTierTopology); configuration follows in memory.
+        services.TryAddSingleton<Failover.IPromotionRecorder, Failover.ConfiguredPromotionRecorder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProbeRoundObserver, Failover.FailoverFollower>());
         services.TryAddSingleton<OutstandingRequests>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, LeastOutstandingPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplicaSelectionPolicy, PowerOfTwoChoicesPolicy>());

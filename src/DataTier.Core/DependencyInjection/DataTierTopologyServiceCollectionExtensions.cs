@@ -37,6 +37,7 @@ public static class DataTierTopologyServiceCollectionExtensions
         services.TryAddSingleton<CatalogTopologyProvider>();
         services.TryAddSingleton<ITopologyProvider>(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
         services.AddHostedService(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
+        services.TryAddSingleton<Failover.IPromotionRecorder, Failover.CatalogPromotionRecorder>();
         services.TryAddSingleton<Rebalancing.Moves.RebalanceRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());
         // The guard needs the catalog's list of sharded tables, so it runs where the topology lives in the catalog.

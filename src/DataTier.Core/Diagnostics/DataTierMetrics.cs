@@ -30,6 +30,18 @@ public sealed class DataTierMetrics
     /// <summary>Node reachability.</summary>
     public Gauge NodeUp { get; } = Metrics.CreateGauge("datatier_node_up", "1 when the node answered its last probe.", "node", "shard", "role");
 
+    /// <summary>Shards with a node down: degraded, still served by what answers.</summary>
+    public Gauge ShardDegraded { get; } = Metrics.CreateGauge("datatier_shard_degraded", "1 when a node of the shard (its primary or a replica) did not answer its last probe; the instance stays ready.", "shard");
+
+    /// <summary>Whether a shard's primary answers as a primary.</summary>
+    public Gauge ShardPrimaryUp { get; } = Metrics.CreateGauge("datatier_shard_primary_up", "1 when the shard's primary answered its last probe and is not in recovery: writes to the shard can succeed.", "shard");
+
+    /// <summary>A former primary that a followed failover replaced answers as a primary (split brain guarded: it gets nothing).</summary>
+    public Gauge ReplacedPrimaryWritable { get; } = Metrics.CreateGauge("datatier_replaced_primary_writable", "1 when a former primary that DataTier replaced after a failover answers as a primary (not in recovery) on its old timeline: DataTier routes nothing to it, but other clients could write to it.", "shard", "node", "endpoint");
+
+    /// <summary>Failovers followed (topology changes this instance wrote or published).</summary>
+    public Counter FailoversFollowed { get; } = Metrics.CreateCounter("datatier_failovers_followed_total", "Promotions of a replica that this instance recorded as its shard's new primary.", "shard");
+
     /// <summary>Fingerprints held by the digest.</summary>
     public Gauge DigestFingerprints { get; } = Metrics.CreateGauge("datatier_digest_fingerprints", "Statement fingerprints held by the query digest.");
 

@@ -40,6 +40,14 @@ public static class LogEventIds
     // 2100s: reads and writes on shards.
     public const int ReadRetried = 2101;
 
+    // 2600s: failover following (a promoted replica becomes its shard's primary).
+    public const int FailoverFollowed = 2601;
+    public const int FailoverAlreadyFollowed = 2602;
+    public const int FailoverFollowFailed = 2603;
+    public const int ReplacedPrimaryWritable = 2604;
+    public const int ReplacedPrimaryQuiet = 2605;
+    public const int PromotionAwaited = 2606;
+
     // 3000s: Redis and the invalidation feed.
     public const int RedisConnectionFailed = 3001;
     public const int RedisConnectionRestored = 3002;

@@ -166,6 +166,19 @@ public sealed class ShardExecutor
                 }
             }
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            // The data path's primary sessions are read-write and every transaction begins READ WRITE, so a read-only
+            // refusal means the server is in recovery: the primary became a standby (a failover under way or done).
+            // Nothing was written; the write may be retried once the topology has followed the promotion.
+            throw new DataTierException(DataTierErrorKind.ShardUnavailable, "shard-unavailable",
+                $"Shard '{shard.Id}' is unavailable: its primary {shard.Primary.Endpoint} is in recovery (a standby), so a failover is under way; retry shortly.", ex)
+            {
+                SqlState = ex.SqlState,
+                ShardId = shard.Id,
+                RetryAfterSeconds = 1,
+            };
+        }
         catch (Exception ex) when (ex is not DataTierException || ((DataTierException)ex).Kind != DataTierErrorKind.PoolExhausted)
         {
             throw PostgresErrorMapper.Map(ex, shard.Id, deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested);

@@ -20,6 +20,15 @@ public sealed record NodeHealth
     /// <summary>For a primary its current WAL LSN, for a replica its replay LSN.</summary>
     public ulong Lsn { get; init; }
 
+    /// <summary>
+    /// The WAL timeline the node is on: for a primary the timeline of its current WAL, for a standby the one it
+    /// receives (0: not known, e.g. a standby whose WAL receiver is not running). A promotion starts a new timeline.
+    /// </summary>
+    public int Timeline { get; init; }
+
+    /// <summary>The server this finding is about: node ids are positional and move to another server at a failover.</summary>
+    internal string? ConnectionString { get; init; }
+
     /// <summary>Replication lag in seconds (0 for a primary, or a replica that has replayed all it received).</summary>
     public double LagSeconds { get; init; }
 
@@ -39,5 +48,5 @@ public sealed record NodeHealth
     public string? LastError { get; init; }
 
     /// <summary>A node that has never been probed.</summary>
-    public static NodeHealth Unknown(NodeDefinition node) => new() { NodeId = node.Id, Role = node.Role, Reachable = false, LastError = "not probed yet" };
+    public static NodeHealth Unknown(NodeDefinition node) => new() { NodeId = node.Id, Role = node.Role, Reachable = false, LastError = "not probed yet", ConnectionString = node.ConnectionString };
 }

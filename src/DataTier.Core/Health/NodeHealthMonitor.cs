@@ -22,16 +22,26 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     // beginning of the segment streaming resumes from, below what was already replayed, and on an idle primary no
     // new commit would come to bring the two together, so "time since the last replayed commit" would keep a healthy
     // replica out of rotation. Until the WAL receiver reports a position (NULL), the commit-time lag is used.
+    // The timeline of a primary is read from the name of its current WAL file (as Patroni does), not from
+    // pg_control_checkpoint(): after a promotion the control file keeps the old timeline until the first checkpoint
+    // completes, which a spread checkpoint may take minutes to do. A standby reports the timeline it receives.
     private const string ProbeSql =
         """
         select pg_is_in_recovery() as InRecovery,
                coalesce(case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end - '0/0'::pg_lsn, 0)::int8 as Lsn,
                case when not pg_is_in_recovery() then 0::float8
                     when pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() then 0::float8
-                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end as LagSeconds
+                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8 end as LagSeconds,
+               case when pg_is_in_recovery() then coalesce((select received_tli from pg_stat_wal_receiver limit 1), 0)
+                    else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end as Timeline
         """;
 
     private readonly ConcurrentDictionary<string, NodeHealth> _health = new(StringComparer.Ordinal);
+    // Node ids are positional ("s1-primary"), so a followed failover moves an id to another server: the findings are
+    // also kept by server, and a node whose id-keyed finding is about another server takes its own server's.
+    private readonly ConcurrentDictionary<string, NodeHealth> _byServer = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _primaryTimelines = new(StringComparer.Ordinal);
+    private readonly IProbeRoundObserver[] _observers;
     private readonly ITopologyProvider _topology;
     private readonly NodeDataSources _dataSources;
     private readonly HealthOptions _options;
@@ -41,8 +51,9 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the monitor.</summary>
-    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger, Diagnostics.DataTierMetrics metrics)
+    public NodeHealthMonitor(ITopologyProvider topology, NodeDataSources dataSources, IOptions<HealthOptions> options, TimeProvider time, ILogger<NodeHealthMonitor> logger, Diagnostics.DataTierMetrics metrics, IEnumerable<IProbeRoundObserver> observers)
     {
+        _observers = [.. observers];
         _metrics = metrics;
         _topology = topology;
         _dataSources = dataSources;
@@ -58,7 +69,25 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     public Task FirstRound => _firstRound.Task;
 
     /// <summary>The last finding for a node.</summary>
-    public NodeHealth Get(NodeDefinition node) => _health.TryGetValue(node.Id, out var h) ? h : NodeHealth.Unknown(node);
+    public NodeHealth Get(NodeDefinition node)
+    {
+        if (_health.TryGetValue(node.Id, out var h) && string.Equals(h.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+        {
+            return h;
+        }
+
+        return _byServer.TryGetValue(node.ConnectionString, out var server) ? server with { NodeId = node.Id, Role = node.Role } : NodeHealth.Unknown(node);
+    }
+
+    /// <summary>The newest WAL timeline a primary of the shard was seen on as a primary by this instance (0: none yet).</summary>
+    public int LastPrimaryTimeline(string shardId) => _primaryTimelines.TryGetValue(shardId, out int timeline) ? timeline : 0;
+
+
+    private void Store(NodeDefinition node, NodeHealth health)
+    {
+        _health[node.Id] = health;
+        _byServer[node.ConnectionString] = health;
+    }
 
     /// <summary>Takes a node out of rotation after a request saw a connection failure.</summary>
     public void ReportConnectionFailure(NodeDefinition node, Exception error)
@@ -66,7 +95,7 @@ public sealed partial class NodeHealthMonitor : BackgroundService
         var current = Get(node);
         if (current.Reachable)
         {
-            _health[node.Id] = current with { Reachable = false, LastError = Describe(error), ConsecutiveFailures = current.ConsecutiveFailures + 1 };
+            Store(node, current with { Reachable = false, LastError = Describe(error), ConsecutiveFailures = current.ConsecutiveFailures + 1 });
             Log.NodeMarkedDown(_logger, node.Id, error.GetType().Name);
         }
 
@@ -78,7 +107,8 @@ public sealed partial class NodeHealthMonitor : BackgroundService
     public async Task ProbeAllAsync(CancellationToken cancellationToken)
     {
         var snapshot = _topology.Current;
-        var nodes = snapshot.Shards.SelectMany(s => s.Nodes).ToArray();
+        // Replaced primaries are probed too: never routed to, but one that answers as a primary must be flagged.
+        var nodes = snapshot.Shards.SelectMany(s => s.Nodes.Concat(s.Replaced)).ToArray();
         var results = await Task.WhenAll(nodes.Select(n => ProbeAsync(n, cancellationToken))).ConfigureAwait(false);
         var primaryLsn = results.Where(r => r.Role == NodeRole.Primary && r.Reachable)
             .ToDictionary(r => snapshot.NodesById[r.NodeId].ShardId, r => r.Lsn, StringComparer.Ordinal);
@@ -93,7 +123,11 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             var previous = Get(nodes[i]);
             if (result.Reachable && !previous.Reachable && previous.LastError != "not probed yet")
             {
-                _dataSources.Clear(nodes[i]);
+                if (nodes[i].Role != NodeRole.Replaced)
+                {
+                    _dataSources.Clear(nodes[i]);
+                }
+
                 Log.NodeBackUp(_logger, nodes[i].Id);
             }
             else if (!result.Reachable && previous.Reachable)
@@ -101,9 +135,20 @@ public sealed partial class NodeHealthMonitor : BackgroundService
                 Log.NodeMarkedDown(_logger, nodes[i].Id, result.LastError ?? "probe failed");
             }
 
-            _health[nodes[i].Id] = result;
+            Store(nodes[i], result);
             var node = nodes[i];
-            _metrics.NodeUp.WithLabels(node.Id, node.ShardId, node.Role == NodeRole.Primary ? "primary" : "replica").Set(result.Reachable ? 1 : 0);
+            _metrics.NodeUp.WithLabels(node.Id, node.ShardId, NodeRoles.Name(node.Role)).Set(result.Reachable ? 1 : 0);
+            if (node.Role == NodeRole.Primary && result.Reachable && !result.InRecovery && result.Timeline > 0)
+            {
+                _primaryTimelines.AddOrUpdate(node.ShardId, static (_, now) => now, static (_, seen, now) => Math.Max(seen, now), result.Timeline);
+            }
+
+            if (node.Role == NodeRole.Replaced)
+            {
+                FlagReplaced(snapshot.ShardsById[node.ShardId], node, previous, result);
+                continue;
+            }
+
             _metrics.PoolInUse.WithLabels(node.Id).Set(_dataSources.InUse(node.Id));
             _metrics.PoolMax.WithLabels(node.Id).Set(_dataSources.Options.MaxPoolSize);
             if (node.Role == NodeRole.Replica && result.Reachable)
@@ -113,7 +158,45 @@ public sealed partial class NodeHealthMonitor : BackgroundService
             }
         }
 
+        foreach (var shard in snapshot.Shards)
+        {
+            var primary = Get(shard.Primary);
+            _metrics.ShardDegraded.WithLabels(shard.Id).Set(shard.Nodes.All(n => Get(n).Reachable) ? 0 : 1);
+            _metrics.ShardPrimaryUp.WithLabels(shard.Id).Set(primary.Reachable && !primary.InRecovery ? 1 : 0);
+        }
+
+        foreach (var observer in _observers)
+        {
+            // An observer bounds its own work (the failover follower: DataTier:Failover:RecordTimeoutMs) and logs
+            // its own failures; one that throws must not keep the round, or readiness, from completing.
+            try
+            {
+                await observer.OnRoundCompletedAsync(snapshot, this, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.ProbeRoundFailed(_logger, ex);
+            }
+        }
+
         _firstRound.TrySetResult();
+    }
+
+    // A replaced primary that answers as a primary (not in recovery) is a split brain DataTier guards against by
+    // routing nothing to it; it is flagged in health, in a gauge the alert rules watch, and in the log on each change.
+    private void FlagReplaced(ShardDefinition shard, NodeDefinition node, NodeHealth previous, NodeHealth now)
+    {
+        bool writable = now.Reachable && !now.InRecovery;
+        bool wasWritable = previous.Reachable && !previous.InRecovery;
+        _metrics.ReplacedPrimaryWritable.WithLabels(shard.Id, node.Id, node.Endpoint).Set(writable ? 1 : 0);
+        if (writable && !wasWritable)
+        {
+            Log.ReplacedPrimaryWritable(_logger, node.Id, node.Endpoint, shard.Id, now.Timeline, Math.Max(shard.PrimaryTimeline, LastPrimaryTimeline(shard.Id)));
+        }
+        else if (!writable && wasWritable)
+        {
+            Log.ReplacedPrimaryQuiet(_logger, node.Id, node.Endpoint, shard.Id, now.Reachable ? "a standby" : "down");
+        }
     }
 
     /// <inheritdoc />
@@ -164,6 +247,8 @@ public sealed partial class NodeHealthMonitor : BackgroundService
                 InRecovery = probe.InRecovery,
                 Lsn = (ulong)probe.Lsn,
                 LagSeconds = probe.LagSeconds,
+                Timeline = probe.Timeline,
+                ConnectionString = node.ConnectionString,
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 CheckedAt = _time.GetUtcNow(),
             };
@@ -204,6 +289,13 @@ public sealed partial class NodeHealthMonitor : BackgroundService
 
         [LoggerMessage(EventId = LogEventIds.NodeBackUp, EventName = "NodeBackUp", Level = LogLevel.Information, Message = "Node {NodeId} answers again and is back in rotation")]
         public static partial void NodeBackUp(ILogger logger, string nodeId);
+
+        [LoggerMessage(EventId = LogEventIds.ReplacedPrimaryWritable, EventName = "ReplacedPrimaryWritable", Level = LogLevel.Warning,
+            Message = "Node {NodeId} ({Endpoint}), replaced as shard {ShardId}'s primary by a promoted replica, answers as a primary on timeline {Timeline} (the shard's primary is on {ShardTimeline}): DataTier routes nothing to it; rewind it as a standby (pg_rewind) or stop it, since other clients could still write to it")]
+        public static partial void ReplacedPrimaryWritable(ILogger logger, string nodeId, string endpoint, string shardId, int timeline, int shardTimeline);
+
+        [LoggerMessage(EventId = LogEventIds.ReplacedPrimaryQuiet, EventName = "ReplacedPrimaryQuiet", Level = LogLevel.Information, Message = "Node {NodeId} ({Endpoint}), replaced as shard {ShardId}'s primary, no longer answers as a primary: it is {State}")]
+        public static partial void ReplacedPrimaryQuiet(ILogger logger, string nodeId, string endpoint, string shardId, string state);
 
         [LoggerMessage(EventId = LogEventIds.ProbeRoundFailed, EventName = "ProbeRoundFailed", Level = LogLevel.Error, Message = "A probe round failed")]
         public static partial void ProbeRoundFailed(ILogger logger, Exception error);

@@ -14,7 +14,9 @@ namespace DataTier.Core.Nodes;
 /// </summary>
 public sealed class NodeCircuitBreakers
 {
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
+    // By node id, with the server it was built for: a followed failover gives the id "s1-primary" to another server,
+    // which must not inherit the open circuit of the one that failed.
+    private readonly ConcurrentDictionary<string, (string ConnectionString, ResiliencePipeline Pipeline)> _pipelines = new(StringComparer.Ordinal);
     private readonly NodePoolOptions _options;
 
     /// <summary>Creates the registry.</summary>
@@ -23,7 +25,7 @@ public sealed class NodeCircuitBreakers
     /// <summary>Runs an operation on a node through its circuit breaker.</summary>
     public async ValueTask<T> ExecuteAsync<T, TState>(NodeDefinition node, Func<TState, CancellationToken, ValueTask<T>> operation, TState state, CancellationToken cancellationToken)
     {
-        var pipeline = _pipelines.GetOrAdd(node.Id, static (_, o) => Create(o), _options);
+        var pipeline = Get(node);
         try
         {
             return await pipeline.ExecuteAsync(static (s, ct) => s.operation(s.state, ct), (operation, state), cancellationToken).ConfigureAwait(false);
@@ -38,6 +40,20 @@ public sealed class NodeCircuitBreakers
                 RetryAfterSeconds = retryAfter,
             };
         }
+    }
+
+    private ResiliencePipeline Get(NodeDefinition node)
+    {
+        if (_pipelines.TryGetValue(node.Id, out var entry) && string.Equals(entry.ConnectionString, node.ConnectionString, StringComparison.Ordinal))
+        {
+            return entry.Pipeline;
+        }
+
+        return _pipelines.AddOrUpdate(
+            node.Id,
+            static (_, s) => (s.node.ConnectionString, Create(s.options)),
+            static (_, existing, s) => string.Equals(existing.ConnectionString, s.node.ConnectionString, StringComparison.Ordinal) ? existing : (s.node.ConnectionString, Create(s.options)),
+            (node, options: _options)).Pipeline;
     }
 
     private static ResiliencePipeline Create(NodePoolOptions options) =>

@@ -68,6 +68,9 @@ public sealed class NodeDataSources : IAsyncDisposable
                     return entry.Source;
                 }
 
+                // The id now names another server (a followed failover) or role: the old pool's idle connections
+                // are closed now, so nothing reaches the replaced server through them; ones in use close on return.
+                entry.Source.Clear();
                 _retired.Add(entry.Source);
             }
 

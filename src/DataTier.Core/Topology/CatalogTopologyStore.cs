@@ -34,21 +34,32 @@ public sealed class CatalogTopologyStore(CatalogDatabase catalog)
     }
 
     /// <summary>Stores <paramref name="seed"/> as version 1 unless the catalog already has a topology; returns what is in force.</summary>
-    public Task<(long Version, TopologyDocument Document)> SeedAsync(TopologyDocument seed, CancellationToken cancellationToken) =>
-        ChangeAsync(current => current ?? seed, onlyIfEmpty: true, cancellationToken);
+    public async Task<(long Version, TopologyDocument Document)> SeedAsync(TopologyDocument seed, CancellationToken cancellationToken) =>
+        (await ChangeAsync(current => current ?? seed, onlyIfEmpty: true, cancellationToken).ConfigureAwait(false))!.Value;
 
     /// <summary>Applies a change to the newest version and stores the result as the next version.</summary>
-    public Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, CancellationToken cancellationToken) =>
-        ChangeAsync(current => change(current ?? throw new TopologyChangeException("no-topology", "The catalog holds no topology yet; start a DataTier instance to seed it.", conflict: true)), onlyIfEmpty: false, cancellationToken);
+    public async Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, CancellationToken cancellationToken) =>
+        (await ChangeAsync(current => change(current ?? throw NoTopology()), onlyIfEmpty: false, cancellationToken).ConfigureAwait(false))!.Value;
+
+    /// <summary>
+    /// Compare-and-set: applies a change only if the newest version is still <paramref name="expectedVersion"/>, and
+    /// returns null (writing nothing) if another change came first. Several instances that see the same event (a
+    /// promoted replica) and propose the same change from the same version write it once.
+    /// </summary>
+    public Task<(long Version, TopologyDocument Document)?> TryChangeAsync(long expectedVersion, Func<TopologyDocument, TopologyDocument> change, CancellationToken cancellationToken) =>
+        ChangeAsync(current => change(current ?? throw NoTopology()), onlyIfEmpty: false, cancellationToken, expectedVersion: expectedVersion);
 
     /// <summary>
     /// Applies a change and runs <paramref name="alsoInTransaction"/> (given the new version) in the same catalog
     /// transaction: both commit or neither does (a move's switch and its recorded state).
     /// </summary>
-    public Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task> alsoInTransaction, CancellationToken cancellationToken) =>
-        ChangeAsync(current => change(current ?? throw new TopologyChangeException("no-topology", "The catalog holds no topology yet; start a DataTier instance to seed it.", conflict: true)), onlyIfEmpty: false, cancellationToken, alsoInTransaction);
+    public async Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument, TopologyDocument> change, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task> alsoInTransaction, CancellationToken cancellationToken) =>
+        (await ChangeAsync(current => change(current ?? throw NoTopology()), onlyIfEmpty: false, cancellationToken, alsoInTransaction).ConfigureAwait(false))!.Value;
 
-    private async Task<(long Version, TopologyDocument Document)> ChangeAsync(Func<TopologyDocument?, TopologyDocument> change, bool onlyIfEmpty, CancellationToken cancellationToken, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task>? alsoInTransaction = null)
+    private static TopologyChangeException NoTopology() =>
+        new("no-topology", "The catalog holds no topology yet; start a DataTier instance to seed it.", conflict: true);
+
+    private async Task<(long Version, TopologyDocument Document)?> ChangeAsync(Func<TopologyDocument?, TopologyDocument> change, bool onlyIfEmpty, CancellationToken cancellationToken, Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task>? alsoInTransaction = null, long? expectedVersion = null)
     {
         await using var conn = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -62,6 +73,13 @@ public sealed class CatalogTopologyStore(CatalogDatabase catalog)
         {
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return existing;
+        }
+
+        // Read under the lock, so no other change can commit between this comparison and the insert.
+        if (expectedVersion is long expected && (latest?.Version ?? 0) != expected)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
         var next = change(latest?.Document);

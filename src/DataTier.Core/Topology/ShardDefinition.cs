@@ -14,6 +14,12 @@ public sealed record ShardDefinition(string Id, double Weight, NodeDefinition Pr
     /// </summary>
     public string? VisibilityRing { get; init; }
 
+    /// <summary>The WAL timeline the primary was last recorded on (0: not recorded); a promoted replica is on a newer one.</summary>
+    public int PrimaryTimeline { get; init; }
+
+    /// <summary>Former primaries replaced by a followed failover: probed and flagged, never routed to.</summary>
+    public ImmutableArray<NodeDefinition> Replaced { get; init; } = [];
+
     /// <summary>The primary then the replicas.</summary>
     public IEnumerable<NodeDefinition> Nodes => Replicas.Prepend(Primary);
 }

@@ -21,11 +21,17 @@ public sealed record TopologyDocument(int VirtualNodesPerWeight, IReadOnlyList<T
         ShardDefinition Define(TopologyShardEntry s, double weight) => new(
             s.Id,
             weight,
-            new NodeDefinition($"{s.Id}-primary", s.Id, NodeRole.Primary, s.Primary),
-            s.Replicas.Select((r, i) => new NodeDefinition($"{s.Id}-replica{i + 1}", s.Id, NodeRole.Replica, r)).ToImmutableArray())
+            new NodeDefinition(NodeDefinition.PrimaryId(s.Id), s.Id, NodeRole.Primary, s.Primary),
+            s.Replicas.Select((r, i) => new NodeDefinition(NodeDefinition.ReplicaId(s.Id, i), s.Id, NodeRole.Replica, r)).ToImmutableArray())
         {
             ReadFloorLsn = s.ReadFloorLsn,
             VisibilityRing = s.ScatterFilter ? ring : null,
+            PrimaryTimeline = s.PrimaryTimeline,
+            // A former primary put back into the shard (rewound and re-added as a replica) is routed as what it is now.
+            Replaced = (s.ReplacedPrimaries ?? [])
+                .Where(r => r.ConnectionString != s.Primary && !s.Replicas.Contains(r.ConnectionString))
+                .Select((r, i) => new NodeDefinition(NodeDefinition.ReplacedId(s.Id, i), s.Id, NodeRole.Replaced, r.ConnectionString))
+                .ToImmutableArray(),
         };
 
         var routed = Shards.Where(s => s.Weight > 0).Select(s => Define(s, s.Weight)).ToImmutableArray();

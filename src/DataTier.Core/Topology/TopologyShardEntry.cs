@@ -19,6 +19,16 @@ public sealed record TopologyShardEntry(string Id, double Weight, double Desired
     /// </summary>
     public bool ScatterFilter { get; init; }
 
+    /// <summary>The WAL timeline of the primary when DataTier last changed it (0: not recorded, as in a seeded topology).</summary>
+    public int PrimaryTimeline { get; init; }
+
+    /// <summary>
+    /// Former primaries that a followed failover replaced, oldest first. They stay listed so that every instance keeps
+    /// probing and flagging them (one that comes back as a primary on its old timeline is a split brain to resolve),
+    /// and none routes anything to them.
+    /// </summary>
+    public IReadOnlyList<ReplacedPrimaryEntry> ReplacedPrimaries { get; init; } = [];
+
     /// <summary>What the shard is doing: routing as desired, waiting to receive rows, or waiting to give them up.</summary>
     public string State => (Weight > 0, DesiredWeight > 0) switch
     {

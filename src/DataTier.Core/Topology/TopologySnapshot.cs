@@ -46,14 +46,24 @@ public sealed record TopologySnapshot
     /// <summary>The shard that owns a text key.</summary>
     public ShardDefinition Route(ReadOnlySpan<char> key) => Shards[Ring.GetOwnerIndex(Hashing.PostgresHash.HashText(key))];
 
+    /// <summary>
+    /// The next version with one routed shard replaced by <paramref name="shard"/> (same id and weight, so the ring is
+    /// kept): how a configured topology follows a failover in memory.
+    /// </summary>
+    public TopologySnapshot WithShard(ShardDefinition shard)
+    {
+        int index = Shards.IndexOf(ShardsById[shard.Id]);
+        return new TopologySnapshot(Version + 1, Shards.SetItem(index, shard), Ring) { PendingShards = PendingShards, DesiredRing = DesiredRing };
+    }
+
     /// <summary>Builds a snapshot from validated options.</summary>
     public static TopologySnapshot FromOptions(TopologyOptions options, long version = 1)
     {
         var shards = options.Shards.Select(s => new ShardDefinition(
             s.Id,
             s.Weight,
-            new NodeDefinition($"{s.Id}-primary", s.Id, NodeRole.Primary, s.Primary!),
-            s.Replicas.Select((r, i) => new NodeDefinition($"{s.Id}-replica{i + 1}", s.Id, NodeRole.Replica, r)).ToImmutableArray()))
+            new NodeDefinition(NodeDefinition.PrimaryId(s.Id), s.Id, NodeRole.Primary, s.Primary!),
+            s.Replicas.Select((r, i) => new NodeDefinition(NodeDefinition.ReplicaId(s.Id, i), s.Id, NodeRole.Replica, r)).ToImmutableArray()))
             .ToImmutableArray();
         return Create(version, shards, options.VirtualNodesPerWeight);
     }

@@ -115,6 +115,39 @@ internal sealed class PostgresNodeControl(CommandRunner runner, string binDir)
         node.StartTime = 0;
     }
 
+    /// <summary>
+    /// Promotes a standby with <c>pg_ctl promote -w</c> (as an operator would by hand, or as an HA manager does):
+    /// it leaves recovery and starts a new timeline. Returns once the promotion is complete.
+    /// </summary>
+    public Task PromoteAsync(NodeState node, CancellationToken ct) =>
+        runner.RunPostgresToolAsync(
+            $"promoting {node.Id}",
+            Tool("pg_ctl"),
+            ["promote", "-D", node.DataDir, "-w", "-t", "60", "-s"],
+            ct,
+            workingDirectory: Path.GetDirectoryName(node.DataDir));
+
+    /// <summary>
+    /// Kills the node's postmaster with SIGKILL (a crash of the machine as far as clients can tell: no shutdown, no
+    /// goodbye on open connections) and waits until it is gone. Its backends exit on their own once they notice.
+    /// </summary>
+    public static async Task KillAsync(NodeState node, CancellationToken ct)
+    {
+        if (!ProcessControl.IsAlive(node.Pid, node.StartTime))
+        {
+            throw new DevClusterException($"{node.Id} is not running (recorded PID {node.Pid}); there is nothing to kill.");
+        }
+
+        ProcessControl.Signal(node.Pid, node.StartTime, NativeMethods.SigKill);
+        if (!await ProcessControl.WaitForExitAsync(node.Pid, node.StartTime, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))
+        {
+            throw new DevClusterException($"{node.Id} (PID {node.Pid}) did not exit after SIGKILL.");
+        }
+
+        node.Pid = 0;
+        node.StartTime = 0;
+    }
+
     /// <summary>Whether the recorded postmaster runs and its port accepts TCP connections.</summary>
     public static async Task<bool> IsHealthyAsync(NodeState node, CancellationToken ct) =>
         ProcessControl.IsAlive(node.Pid, node.StartTime) && await PortProbe.IsAnsweringAsync(node.Port, ct).ConfigureAwait(false);

@@ -1,13 +1,16 @@
 namespace DataTier.Server.Api;
 
-/// <summary>Health answer.</summary>
-public sealed record HealthStatus(string Status, IReadOnlyList<NodeStatus>? Nodes);
+/// <summary>Health answer: readiness and what it was decided on (<c>checks</c>), with every node for information.</summary>
+public sealed record HealthStatus(string Status, IReadOnlyList<NodeStatus>? Nodes, IReadOnlyDictionary<string, string>? Checks = null);
 
 /// <summary>One node as shown to operators (no credentials).</summary>
-public sealed record NodeStatus(string Id, string Shard, string Role, string Endpoint, bool Reachable, double? LagSeconds, long? LagBytes, double LatencyMs, DateTimeOffset? CheckedAt, string? LastError);
+public sealed record NodeStatus(string Id, string Shard, string Role, string Endpoint, bool Reachable, double? LagSeconds, long? LagBytes, double LatencyMs, DateTimeOffset? CheckedAt, string? LastError, bool? InRecovery = null, int? Timeline = null);
 
-/// <summary>One shard in the topology view.</summary>
-public sealed record ShardStatus(string Id, double Weight, NodeStatus Primary, IReadOnlyList<NodeStatus> Replicas);
+/// <summary>
+/// One shard in the topology view; <c>replaced</c> lists former primaries a followed failover replaced (never routed
+/// to; one that answers out of recovery is a split brain to resolve).
+/// </summary>
+public sealed record ShardStatus(string Id, double Weight, NodeStatus Primary, IReadOnlyList<NodeStatus> Replicas, IReadOnlyList<NodeStatus>? Replaced = null, int PrimaryTimeline = 0);
 
 /// <summary>The topology view.</summary>
 public sealed record TopologyView(long Version, int VirtualNodes, int VirtualNodesPerWeight, IReadOnlyList<ShardStatus> Shards, IReadOnlyList<PendingShardView> Pending, IReadOnlyDictionary<string, double> DesiredWeights);

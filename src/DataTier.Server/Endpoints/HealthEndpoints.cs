@@ -1,12 +1,16 @@
 using DataTier.Core.Health;
 using DataTier.Core.Topology;
 using DataTier.Server.Api;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DataTier.Server.Endpoints;
 
 /// <summary>Liveness and readiness.</summary>
 public static class HealthEndpoints
 {
+    /// <summary>The tag of the health checks that decide readiness (<c>/health/ready</c>).</summary>
+    public const string ReadinessTag = "ready";
+
     // What TypedResults.Ok(new HealthStatus("live", null)) wrote, byte for byte.
     private static readonly ReadOnlyMemory<byte> LiveBody = """{"status":"live","nodes":null}"""u8.ToArray();
 
@@ -20,17 +24,25 @@ public static class HealthEndpoints
             http.Response.ContentLength = LiveBody.Length;
             return http.Response.Body.WriteAsync(LiveBody).AsTask();
         });
-        app.MapGet("/health/ready", static (ITopologyProvider topology, NodeHealthMonitor monitor) =>
+        // Ready means "this instance can serve": configuration and topology loaded, nodes probed once, the catalog
+        // answering when one is configured. A node that is down (a replica, or even a shard's primary) makes the
+        // instance degraded, not unready: every instance sees the same nodes, so failing readiness on them would take
+        // all of them out of a load balancer at once, including for the shards that are fine. /health/detailed and the
+        // datatier_shard_degraded gauge say which shard is degraded.
+        app.MapGet("/health/ready", static async (HealthCheckService checks, ITopologyProvider topology, NodeHealthMonitor monitor, CancellationToken ct) =>
         {
+            var report = await checks.CheckHealthAsync(static r => r.Tags.Contains(ReadinessTag), ct);
+            bool ready = report.Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy;
+            var decidedBy = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant(), StringComparer.Ordinal);
             var nodes = topology.Current.Shards.SelectMany(s => s.Nodes).Select(n => ToDto(n, monitor.Get(n))).ToList();
-            bool ready = nodes.All(n => n.Reachable);
-            return TypedResults.Json(new HealthStatus(ready ? "ready" : "not-ready", nodes), ServerJsonContext.Default.HealthStatus, statusCode: ready ? 200 : 503);
+            return TypedResults.Json(new Api.HealthStatus(ready ? "ready" : "not-ready", nodes, decidedBy), ServerJsonContext.Default.HealthStatus, statusCode: ready ? 200 : 503);
         });
     }
 
     /// <summary>A node's health as shown to operators.</summary>
     public static NodeStatus ToDto(NodeDefinition node, NodeHealth health) => new(
-        node.Id, node.ShardId, node.Role == NodeRole.Primary ? "primary" : "replica", node.Endpoint, health.Reachable,
+        node.Id, node.ShardId, NodeRoles.Name(node.Role), node.Endpoint, health.Reachable,
         health.Reachable ? health.LagSeconds : null, health.Reachable ? health.LagBytes : null,
-        Math.Round(health.LatencyMs, 3), health.CheckedAt == default ? null : health.CheckedAt, health.Reachable ? null : health.LastError);
+        Math.Round(health.LatencyMs, 3), health.CheckedAt == default ? null : health.CheckedAt, health.Reachable ? null : health.LastError,
+        health.Reachable ? health.InRecovery : null, health.Reachable && health.Timeline > 0 ? health.Timeline : null);
 }

@@ -18,7 +18,9 @@ public static class TopologyEndpoints
             var snapshot = topology.Current;
             var shards = snapshot.Shards.Select(s => new ShardStatus(
                 s.Id, s.Weight, HealthEndpoints.ToDto(s.Primary, monitor.Get(s.Primary)),
-                s.Replicas.Select(r => HealthEndpoints.ToDto(r, monitor.Get(r))).ToList())).ToList();
+                s.Replicas.Select(r => HealthEndpoints.ToDto(r, monitor.Get(r))).ToList(),
+                s.Replaced.Select(r => HealthEndpoints.ToDto(r, monitor.Get(r))).ToList(),
+                Math.Max(s.PrimaryTimeline, monitor.LastPrimaryTimeline(s.Id)))).ToList();
             var desired = (snapshot.DesiredRing ?? snapshot.Ring).Members.ToDictionary(m => m.ShardId, m => m.Weight, StringComparer.Ordinal);
             var pending = snapshot.PendingShards.Select(s => new PendingShardView(s.Id, HealthEndpoints.ToDto(s.Primary, monitor.Get(s.Primary)).Endpoint)).ToList();
             return TypedResults.Ok(new TopologyView(snapshot.Version, snapshot.Ring.VirtualNodeCount, snapshot.Ring.VirtualNodesPerWeight, shards, pending, desired));

@@ -79,13 +79,17 @@ public static class DataTierHost
         services.AddSingleton<Postgres.Authentication.IPostgresUserStore, ApiKeyPostgresUsers>();
         // The PostgreSQL wire front end: a second listener in this process when DataTier:Postgres:Port is set.
         Postgres.Hosting.PostgresServiceCollectionExtensions.AddDataTierPostgres(services, configuration);
+        // Tagged "ready": what /health/ready decides on (can this instance serve?). The nodes and Redis are shown in
+        // /health/detailed only: a node down degrades a shard, Redis down degrades the cache, neither makes the
+        // instance unable to serve.
         var health = services.AddHealthChecks()
+            .AddCheck<Health.ReadinessHealthCheck>("topology", tags: [HealthEndpoints.ReadinessTag])
             .AddCheck<Health.NodesHealthCheck>("nodes")
             .AddCheck<Health.RedisHealthCheck>("redis");
         if (configuration["DataTier:Catalog:ConnectionString"] is { Length: > 0 } catalog)
         {
             // The maintained Npgsql check, bounded: the catalog must answer a trivial query within 2 s.
-            health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2));
+            health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2), tags: [HealthEndpoints.ReadinessTag]);
         }
 
         services.AddDataTierJobs(configuration);

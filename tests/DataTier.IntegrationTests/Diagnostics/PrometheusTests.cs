@@ -31,7 +31,7 @@ public sealed partial class PrometheusTests(ClusterFixture fixture)
     {
         var (code, output) = await PromtoolAsync("check", "rules", Rules);
         Assert.True(code == 0, output);
-        Assert.Contains("SUCCESS: 9 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 12 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
