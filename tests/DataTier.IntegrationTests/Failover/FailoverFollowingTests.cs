@@ -131,8 +131,13 @@ public sealed class FailoverFollowingTests(ClusterFixture cluster, ITestOutputHe
         var restartedAt = DateTime.UtcNow;
 
         // Flagged: health, topology and the gauge the alert rule watches.
-        await Db.WaitUntilAsync(async () => (string?)(await Api.GetAsync(appA, "/health/detailed")).Body!["checks"]!["nodes"]!["data"]!["s1-replaced1"]!["status"] == "split-brain",
-            TimeSpan.FromSeconds(10), "the replaced primary shown as split-brain in /health/detailed");
+        // Each instance flags it from its own next probe round: wait for both, with the same bound.
+        foreach (var client in new[] { appA, appB })
+        {
+            await Db.WaitUntilAsync(async () => (string?)(await Api.GetAsync(client, "/health/detailed")).Body!["checks"]!["nodes"]!["data"]!["s1-replaced1"]!["status"] == "split-brain",
+                TimeSpan.FromSeconds(10), "the replaced primary shown as split-brain in /health/detailed");
+        }
+
         var (detailedStatus, detailed) = await Api.GetAsync(appB, "/health/detailed");
         Assert.Equal(HttpStatusCode.OK, detailedStatus);
         Assert.Equal("split-brain", (string?)detailed!["checks"]!["nodes"]!["data"]!["s1-replaced1"]!["status"]);
