@@ -179,13 +179,15 @@ public sealed partial class ShardSwitchover
         double promoteMs = Stopwatch.GetElapsedTime(promoting).TotalMilliseconds;
 
         // The target replayed the fence, so it is fenced too: lifted there before routing moves, so that the held
-        // writes go through as soon as each instance loads the new version. The old primary keeps its fence.
+        // writes go through as soon as each instance loads the new version. The old primary keeps its fence. Only
+        // the registration is deleted inside the pause; the triggers (DDL that waits for locks) go after it.
         await using var promoted = await OpenAsync(target, "no-healthy-replica", cancellationToken).ConfigureAwait(false);
         int timeline = await TimelineAsync(promoted, cancellationToken).ConfigureAwait(false);
-        await ShardMoveOperations.RemoveCaptureAsync(promoted, FenceId, tables, CancellationToken.None).ConfigureAwait(false);
+        await ShardMoveOperations.UnregisterAsync(promoted, FenceId, CancellationToken.None).ConfigureAwait(false);
 
         long version = await RecordAsync(shard, target, timeline, oldTimeline, cancellationToken).ConfigureAwait(false);
         double pauseMs = Stopwatch.GetElapsedTime(fenced).TotalMilliseconds;
+        await ShardMoveOperations.RemoveCaptureAsync(promoted, FenceId, tables, CancellationToken.None).ConfigureAwait(false);
         Log.Switched(_logger, shard.Id, shard.Primary.Endpoint, target.Endpoint, timeline, version, pauseMs, catchUpMs, promoteMs);
         return new SwitchoverResult(shard.Id, shard.Primary.Endpoint, target.Endpoint, version, timeline, Math.Round(pauseMs, 1), Math.Round(catchUpMs, 1), Math.Round(promoteMs, 1));
     }

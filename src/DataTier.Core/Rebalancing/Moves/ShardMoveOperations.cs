@@ -161,14 +161,18 @@ public static class ShardMoveOperations
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Forgets a registration (and so lifts its fence) without touching the triggers: one quick delete.</summary>
+    public static async Task UnregisterAsync(NpgsqlConnection conn, long id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 };
+        cmd.Parameters.AddWithValue("m", id);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Stops capturing and forgets the move on a source.</summary>
     public static async Task RemoveCaptureAsync(NpgsqlConnection conn, long moveId, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
-        await using (var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 })
-        {
-            cmd.Parameters.AddWithValue("m", moveId);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
+        await UnregisterAsync(conn, moveId, ct).ConfigureAwait(false);
 
         bool others;
         await using (var any = new NpgsqlCommand("select exists (select 1 from datatier_move.sources)", conn))
