@@ -264,7 +264,7 @@ public sealed partial class ShardSwitchover
         public static partial void Switched(ILogger logger, string shardId, string from, string to, int timeline, long version, double pauseMs, double catchUpMs, double promoteMs);
 
         [LoggerMessage(EventId = Diagnostics.LogEventIds.SwitchoverAbandoned, EventName = "SwitchoverAbandoned", Level = LogLevel.Warning,
-            Message = "Switchover of shard {ShardId} to {Target} abandoned before the promotion, after holding writes {HeldMs:0} ms: {Reason}; the fence is lifted and the primary is unchanged")]
+            Message = "Switchover of shard {ShardId} to {Target} abandoned before the promotion, after holding writes {HeldMs:0} ms (fence lifted, primary unchanged): {Reason}")]
         public static partial void Abandoned(ILogger logger, string shardId, string target, double heldMs, string reason);
     }
 }
