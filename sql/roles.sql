@@ -30,3 +30,7 @@ CREATE EXTENSION IF NOT EXISTS hypopg;
 CREATE EXTENSION IF NOT EXISTS pg_qualstats;
 GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO datatier_admin;
 GRANT EXECUTE ON FUNCTION pg_qualstats_reset() TO datatier_admin;
+-- A planned switchover (datatier shard switchover) promotes a replica with pg_promote() through the shard's
+-- connection string, i.e. as datatier_app. Run this in the shard database on the primary (replicas get it by
+-- streaming); without it a switchover is refused with promotion-not-permitted and nothing changes.
+GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO datatier_app;

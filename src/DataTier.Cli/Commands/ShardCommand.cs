@@ -9,20 +9,26 @@ namespace DataTier.Cli.Commands;
 /// <c>datatier shard add|weight|drain|remove</c>: changes the desired topology through a server's admin API. Nothing
 /// moves until a rebalancing plan runs; <c>datatier rebalance plan</c> shows what would. <c>datatier shard verify</c>
 /// counts rows that sit on another shard than the ring's, and with <c>--repair</c> moves them to their owners.
+/// <c>datatier shard switchover</c> makes a replica the shard's primary with no failed write.
 /// </summary>
 internal static class ShardCommand
 {
-    public const string Usage = "shard add ID --primary CONN [--replica CONN]... [--weight W] | shard weight ID W | shard drain ID | shard remove ID | shard verify [--repair] [--json]  [--server URL] [--key ADMIN_KEY] [--dir D]";
+    public const string Usage = "shard add ID --primary CONN [--replica CONN]... [--weight W] | shard weight ID W | shard drain ID | shard remove ID | shard verify [--repair] [--json] | shard switchover ID [--to NODE]  [--server URL] [--key ADMIN_KEY] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string verb = args.Positional() ?? throw new UsageException("shard needs add, weight, drain, remove or verify.");
+        string verb = args.Positional() ?? throw new UsageException("shard needs add, weight, drain, remove, verify or switchover.");
         if (verb == "verify")
         {
             return await VerifyAsync(args, stdout, stderr, ct).ConfigureAwait(false);
         }
 
         string id = args.Positional() ?? throw new UsageException($"shard {verb} needs a shard id.");
+        if (verb == "switchover")
+        {
+            return await SwitchoverAsync(id, args, stdout, stderr, ct).ConfigureAwait(false);
+        }
+
         HttpMethod method;
         string path;
         object? body = null;
@@ -46,7 +52,7 @@ internal static class ShardCommand
                 (method, path) = (HttpMethod.Delete, $"/admin/shards/{Uri.EscapeDataString(id)}");
                 break;
             default:
-                throw new UsageException($"Unknown shard command '{verb}'; use add, weight, drain, remove or verify.");
+                throw new UsageException($"Unknown shard command '{verb}'; use add, weight, drain, remove, verify or switchover.");
         }
 
         using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromSeconds(30));
@@ -70,6 +76,26 @@ internal static class ShardCommand
 
         await stdout.WriteLineAsync("Nothing has moved; see what would with: datatier rebalance plan; move the rows with: datatier rebalance run").ConfigureAwait(false);
         return 0;
+    }
+
+    // Exit code 0 once the replica is the primary, 2 when the server refused (nothing changed), 1 on a failure.
+    private static async Task<int> SwitchoverAsync(string id, ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        string? to = args.Option("--to");
+        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(2));
+        args.EnsureAllUsed();
+        var answer = await AdminApiClient.SendAsync(http, HttpMethod.Post, $"/admin/shards/{Uri.EscapeDataString(id)}/switchover", to is null ? null : new { to }, ct).ConfigureAwait(false);
+        if (!answer.IsSuccess)
+        {
+            await stderr.WriteLineAsync($"datatier: shard switchover {id} refused ({(int)answer.Status} {answer.ProblemCode}): {answer.Detail}").ConfigureAwait(false);
+            return answer.IsRefusal ? ExitCodes.Refused : ExitCodes.Failed;
+        }
+
+        var result = answer.Body!;
+        await stdout.WriteLineAsync($"Shard {result["shard"]} switched over: {result["from"]} -> {result["to"]} (timeline {result["timeline"]}, topology version {result["topologyVersion"]})").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"Writes held {result["writePauseMs"]} ms (catch-up {result["catchUpMs"]} ms, promotion {result["promoteMs"]} ms); none failed.").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"The old primary {result["from"]} gets no writes and stays fenced: stop it, rewind it (pg_rewind) or re-clone it, then add it as a replica (docs/reliability.md, Planned switchover).").ConfigureAwait(false);
+        return ExitCodes.Ok;
     }
 
     // Exit code 0 when every row is on its ring shard (after the repair, with --repair), 1 when some are not.

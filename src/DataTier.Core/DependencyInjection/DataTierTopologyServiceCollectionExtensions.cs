@@ -38,6 +38,11 @@ public static class DataTierTopologyServiceCollectionExtensions
         services.TryAddSingleton<ITopologyProvider>(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
         services.AddHostedService(static sp => sp.GetRequiredService<CatalogTopologyProvider>());
         services.TryAddSingleton<Failover.IPromotionRecorder, Failover.CatalogPromotionRecorder>();
+        // A planned switchover writes the topology, so it exists only where the topology lives in the catalog.
+        services.AddOptionsWithValidateOnStart<Switchover.SwitchoverOptions>().Bind(configuration.GetSection(Switchover.SwitchoverOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Switchover.SwitchoverOptions>, Switchover.SwitchoverOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Switchover.IPromoter, Switchover.PgPromotePromoter>());
+        services.TryAddSingleton<Switchover.ShardSwitchover>();
         services.TryAddSingleton<Rebalancing.Moves.RebalanceRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());
         // The guard needs the catalog's list of sharded tables, so it runs where the topology lives in the catalog.

@@ -48,6 +48,11 @@ public static class LogEventIds
     public const int ReplacedPrimaryQuiet = 2605;
     public const int PromotionAwaited = 2606;
 
+    // 2700s: planned switchovers.
+    public const int SwitchoverFenced = 2701;
+    public const int SwitchoverDone = 2702;
+    public const int SwitchoverAbandoned = 2703;
+
     // 3000s: Redis and the invalidation feed.
     public const int RedisConnectionFailed = 3001;
     public const int RedisConnectionRestored = 3002;

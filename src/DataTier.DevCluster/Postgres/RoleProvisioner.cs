@@ -21,13 +21,15 @@ internal static class RoleProvisioner
 
         // None of these extensions is trusted, so the (non-superuser) migration role could not create them.
         // Created in template1, every database made afterwards has them, and the shard migration's
-        // CREATE EXTENSION IF NOT EXISTS has nothing left to do.
+        // CREATE EXTENSION IF NOT EXISTS has nothing left to do. The grants are copied with template1 too; pg_promote
+        // is for planned switchovers, which promote through the app role's connection string.
         await ExecuteAsync(state.SuperuserConnectionString(node, "template1"), $"""
             CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
             CREATE EXTENSION IF NOT EXISTS hypopg;
             CREATE EXTENSION IF NOT EXISTS pg_qualstats;
             GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO {LocalCluster.AdminRole};
             GRANT EXECUTE ON FUNCTION pg_qualstats_reset() TO {LocalCluster.AdminRole};
+            GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO {LocalCluster.AppRole};
             """, ct).ConfigureAwait(false);
 
         // CREATE DATABASE cannot share a (implicit) transaction with other statements.

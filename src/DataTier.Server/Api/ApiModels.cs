@@ -118,6 +118,13 @@ public sealed class ShardWeightRequest
     public double? Weight { get; set; }
 }
 
+/// <summary>Body of <c>POST /admin/shards/{id}/switchover</c> (optional).</summary>
+public sealed class SwitchoverRequest
+{
+    /// <summary>The replica to promote (node id such as <c>s1-replica1</c>, or host:port/database); default: the healthy one least behind.</summary>
+    public string? To { get; set; }
+}
+
 /// <summary>One shard after a topology change: routing weight now and desired weight.</summary>
 public sealed record ShardEntryView(string Id, string State, double Weight, double DesiredWeight);
 

@@ -35,6 +35,7 @@ public static class ShardEndpoints
             ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted));
         shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
+        shards.MapPost("/{id}/switchover", SwitchoverAsync);
         shards.MapGet("/verify", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: false, http.RequestAborted));
         shards.MapPost("/verify/repair", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: true, http.RequestAborted));
 
@@ -79,6 +80,28 @@ public static class ShardEndpoints
                     $"Counting rows for the plan failed: {ex.Message}");
             }
         });
+    }
+
+    // A planned switchover; every refusal is a 409 with the refusal's stable type (nothing was changed).
+    private static async Task<IResult> SwitchoverAsync(string id, HttpContext http, IServiceProvider services)
+    {
+        var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
+            ? new SwitchoverRequest()
+            : await ReadAsync<SwitchoverRequest>(http, "{\"to\": \"s1-replica1\"}");
+        if (services.GetService<Core.Switchover.ShardSwitchover>() is not { } switchover)
+        {
+            throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + "topology-not-in-catalog", "Topology is fixed",
+                "A switchover records the new primary in the catalog's topology; set DataTier:Topology:Store to Catalog (with a catalog database).");
+        }
+
+        try
+        {
+            return TypedResults.Ok(await switchover.RunAsync(id, request.To, http.RequestAborted));
+        }
+        catch (TopologyChangeException ex)
+        {
+            throw new ProblemException(StatusCodes.Status409Conflict, ProblemBase + ex.Code, "Switchover refused", ex.Message);
+        }
     }
 
     // Rows each shard holds that the routing ring places elsewhere; with repair, moved to their owners first.

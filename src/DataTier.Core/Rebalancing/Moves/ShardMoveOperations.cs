@@ -68,17 +68,25 @@ public static class ShardMoveOperations
     /// writes there): the verification compares the rows nobody wrote since the switch, so it needs no snapshot taken
     /// at the switch and works as well for whoever resumes the move. Registered under the move's id negated.
     /// </summary>
-    public static async Task WatchReceivedAsync(NpgsqlConnection conn, long moveId, MoveRanges ranges, string target, CancellationToken ct)
+    public static Task WatchReceivedAsync(NpgsqlConnection conn, long moveId, MoveRanges ranges, string target, CancellationToken ct) =>
+        RegisterAsync(conn, -moveId, ranges.Thresholds, ranges.Segments.Select(s => s.Moves && s.To == target ? "written-after-switch" : null).ToArray(), ct);
+
+    /// <summary>
+    /// Registers (or updates) a capture on a shard under <paramref name="id"/>: rows whose segment
+    /// (<c>width_bucket</c> of <paramref name="thresholds"/>) has a non-null entry in <paramref name="targets"/> are
+    /// logged, and refused once <see cref="FenceAsync"/> fences the id. A switchover registers every row this way.
+    /// </summary>
+    public static async Task RegisterAsync(NpgsqlConnection conn, long id, long[] thresholds, string?[] targets, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
             insert into datatier_move.sources (move_id, thresholds, targets, lock_key) values (@m, @t, @g, @k)
             on conflict (move_id) do update set thresholds = excluded.thresholds, targets = excluded.targets
             """, conn) { CommandTimeout = 30 };
-        cmd.Parameters.AddWithValue("m", -moveId);
-        cmd.Parameters.AddWithValue("t", ranges.Thresholds);
-        cmd.Parameters.AddWithValue("g", ranges.Segments.Select(s => s.Moves && s.To == target ? "written-after-switch" : null).ToArray());
-        cmd.Parameters.AddWithValue("k", LockKey(-moveId));
+        cmd.Parameters.AddWithValue("m", id);
+        cmd.Parameters.AddWithValue("t", thresholds);
+        cmd.Parameters.AddWithValue("g", targets);
+        cmd.Parameters.AddWithValue("k", LockKey(id));
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
@@ -95,19 +103,7 @@ public static class ShardMoveOperations
     /// <summary>Starts capturing a source's writes to its moving ranges (idempotent).</summary>
     public static async Task InstallCaptureAsync(NpgsqlConnection conn, long moveId, MoveRanges ranges, string source, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
-        await using (var cmd = new NpgsqlCommand(
-            """
-            insert into datatier_move.sources (move_id, thresholds, targets, lock_key) values (@m, @t, @g, @k)
-            on conflict (move_id) do update set thresholds = excluded.thresholds, targets = excluded.targets
-            """, conn) { CommandTimeout = 30 })
-        {
-            cmd.Parameters.AddWithValue("m", moveId);
-            cmd.Parameters.AddWithValue("t", ranges.Thresholds);
-            cmd.Parameters.AddWithValue("g", ranges.TargetsFrom(source));
-            cmd.Parameters.AddWithValue("k", LockKey(moveId));
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-
+        await RegisterAsync(conn, moveId, ranges.Thresholds, ranges.TargetsFrom(source), ct).ConfigureAwait(false);
         await InstallTriggersAsync(conn, tables, ct).ConfigureAwait(false);
     }
 
@@ -165,14 +161,18 @@ public static class ShardMoveOperations
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Forgets a registration (and so lifts its fence) without touching the triggers: one quick delete.</summary>
+    public static async Task UnregisterAsync(NpgsqlConnection conn, long id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 };
+        cmd.Parameters.AddWithValue("m", id);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Stops capturing and forgets the move on a source.</summary>
     public static async Task RemoveCaptureAsync(NpgsqlConnection conn, long moveId, IReadOnlyList<ShardedTable> tables, CancellationToken ct)
     {
-        await using (var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 })
-        {
-            cmd.Parameters.AddWithValue("m", moveId);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
+        await UnregisterAsync(conn, moveId, ct).ConfigureAwait(false);
 
         bool others;
         await using (var any = new NpgsqlCommand("select exists (select 1 from datatier_move.sources)", conn))
