@@ -23,4 +23,7 @@ public enum DataTierErrorKind
 
     /// <summary>The key's hash range is being moved to another shard and its write fence did not lift in time.</summary>
     RangeMoving,
+
+    /// <summary>An idempotency key already recorded a different request; nothing was applied.</summary>
+    IdempotencyKeyReused,
 }

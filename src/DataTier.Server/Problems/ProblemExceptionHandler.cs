@@ -51,6 +51,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             DataTierErrorKind.PoolExhausted => (503, "Pool exhausted"),
             DataTierErrorKind.Timeout => (504, "Timeout"),
             DataTierErrorKind.RangeMoving => (503, "Range moving"),
+            DataTierErrorKind.IdempotencyKeyReused => (422, "Idempotency key reused"),
             _ => (500, "Internal error"),
         };
         if (error.RetryAfterSeconds is int retry)
