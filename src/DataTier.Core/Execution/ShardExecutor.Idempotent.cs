@@ -57,7 +57,8 @@ public sealed partial class ShardExecutor
     }
 
     // BEGIN and the claim in one round trip. True: this transaction owns the key and is open. False: the key is
-    // recorded (or was, by a duplicate this claim waited for), and the transaction is rolled back.
+    // recorded (or was, by a duplicate this claim waited for); the transaction is still open (or aborted) and
+    // ReadRecordedAsync's ROLLBACK ends it in the same round trip as the read.
     private async Task<bool> TryClaimAsync(NpgsqlConnection connection, ShardDefinition shard, IsolationLevel isolation, int timeoutMs, IdempotencyKey key, CancellationToken cancellationToken)
     {
         try
@@ -94,7 +95,6 @@ public sealed partial class ShardExecutor
             { SqlState = ex.SqlState, ShardId = shard.Id };
         }
 
-        await RollbackQuietlyAsync(connection).ConfigureAwait(false);
         return false;
     }
 
@@ -114,19 +114,26 @@ public sealed partial class ShardExecutor
         return new CommittedWrite(shard.Id, results, await ReadLsnAsync(reader, cancellationToken).ConfigureAwait(false));
     }
 
-    // The recorded answer, outside any transaction (a fresh snapshot sees the duplicate's commit), and the primary's
+    // The claim's transaction rolled back, then the recorded answer read outside it (a fresh snapshot sees the
+    // duplicate's commit), then the primary's
     // insert LSN read after it. The original commit's LSN is not stored (it is only known after the COMMIT, when the
     // row can no longer change), so a replay's token carries this later LSN instead: the commit's record ended at or
     // before it, so a session read with the token still sees the write, at worst waiting for a replica a little longer.
     private static async Task<CommittedWrite?> ReadRecordedAsync(NpgsqlConnection connection, ShardDefinition shard, IdempotencyKey key, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
         var recorded = new NpgsqlBatchCommand(RecordedSql);
         recorded.Parameters.Add(new NpgsqlParameter { Value = key.Scope });
         recorded.Parameters.Add(new NpgsqlParameter { Value = key.Value });
         batch.BatchCommands.Add(recorded);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        // ROLLBACK returns no result set.
+        while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+        }
+
         byte[]? fingerprint = null;
         string? answer = null;
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
