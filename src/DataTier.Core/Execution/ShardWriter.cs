@@ -98,8 +98,9 @@ public sealed class ShardWriter
 
             return write;
         }
-        catch (DataTierException ex)
+        catch (DataTierException ex) when (ex.Kind != DataTierErrorKind.IdempotencyKeyReused)
         {
+            // (A reused key ran nothing on the shard: it is the caller's error, not the statements' or the shard's.)
             _metrics.QueryErrors.WithLabels(shard.Id, DataTierMetrics.ErrorClass(ex)).Inc();
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             foreach (var statement in statements)
