@@ -10,7 +10,7 @@ namespace DataTier.Core.Idempotency;
 /// writes for it (<see cref="ResultJsonWriter.WriteValue"/>), and comes back as <see cref="RawJson"/>, so a replayed
 /// answer is written byte for byte as the first one was, whatever the column types.
 /// </summary>
-public static class StoredAnswer
+internal static class StoredAnswer
 {
     /// <summary>
     /// <c>{"results":[{"rowsAffected":n,"columns":[...],"rows":[[v,...],...],"truncated":b},...]}</c>: rows as
