@@ -18,8 +18,15 @@ public sealed partial class ShardExecutor
     // rolls back (the second claims the key and applies). The key row shares the write's fate whatever fails: a SQL
     // error, a timeout, a dropped connection, or a rebalancing fence (DTM01, which ShardWriter retries, possibly on
     // another shard): nothing is recorded unless the write commits.
-    private const string ClaimSql = "insert into datatier_idempotency.keys (scope, idempotency_key, fingerprint) values ($1, $2, $3) on conflict do nothing";
-    private const string StoreAnswerSql = "update datatier_idempotency.keys set answer = $3 where scope = $1 and idempotency_key = $2";
+    private const string ClaimSql = "insert into datatier_idempotency.keys (scope, idempotency_key, fingerprint) values ($1, $2, $3) on conflict do nothing returning ctid::text";
+    // By the claimed row's ctid, not by its key: in a serializable transaction an update by key scans the primary key
+    // index with an MVCC snapshot, which takes SIREAD locks on its leaf page, and concurrent keyed transactions
+    // inserting other keys into that page then fail each other with 40001 (seen: 2 of 64 concurrent serializable
+    // transactions). A TID scan locks only this transaction's own tuple, which nobody else writes; the claim's
+    // conflict check reads with a dirty snapshot and takes no SIREAD lock. The ctid cannot change before the COMMIT:
+    // the row is this transaction's, uncommitted, and nothing else can update it. (As text: the data path's data
+    // sources map no tid type.)
+    private const string StoreAnswerSql = "update datatier_idempotency.keys set answer = $1 where ctid = $2::tid";
     private const string RecordedSql = "select fingerprint, answer from datatier_idempotency.keys where scope = $1 and idempotency_key = $2";
     // A claim that finds the key taken but then no recorded row (the other claimant rolled back between the two, or
     // a serializable claim failed without a duplicate) claims again, a few times.
@@ -31,9 +38,9 @@ public sealed partial class ShardExecutor
         {
             for (int attempt = 1; ; attempt++)
             {
-                if (await TryClaimAsync(connection, shard, isolation, timeoutMs, key, cancellationToken).ConfigureAwait(false))
+                if (await TryClaimAsync(connection, shard, isolation, timeoutMs, key, cancellationToken).ConfigureAwait(false) is { } claimed)
                 {
-                    return await ApplyClaimedAsync(connection, shard, statements, maxRows, key, cancellationToken).ConfigureAwait(false);
+                    return await ApplyClaimedAsync(connection, shard, statements, maxRows, claimed, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (await ReadRecordedAsync(connection, shard, key, cancellationToken).ConfigureAwait(false) is { } recorded)
@@ -56,10 +63,10 @@ public sealed partial class ShardExecutor
         }
     }
 
-    // BEGIN and the claim in one round trip. True: this transaction owns the key and is open. False: the key is
+    // BEGIN and the claim in one round trip. The claimed row's ctid: this transaction owns the key and is open. Null: the key is
     // recorded (or was, by a duplicate this claim waited for); the transaction is still open (or aborted) and
     // ReadRecordedAsync's ROLLBACK ends it in the same round trip as the read.
-    private async Task<bool> TryClaimAsync(NpgsqlConnection connection, ShardDefinition shard, IsolationLevel isolation, int timeoutMs, IdempotencyKey key, CancellationToken cancellationToken)
+    private async Task<string?> TryClaimAsync(NpgsqlConnection connection, ShardDefinition shard, IsolationLevel isolation, int timeoutMs, IdempotencyKey key, CancellationToken cancellationToken)
     {
         try
         {
@@ -75,10 +82,15 @@ public sealed partial class ShardExecutor
             claim.Parameters.Add(new NpgsqlParameter { Value = key.Value });
             claim.Parameters.Add(new NpgsqlParameter { Value = key.Fingerprint });
             batch.BatchCommands.Add(claim);
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            if (claim.RecordsAffected == 1)
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            // BEGIN and SET return no result set.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
             {
-                return true;
+            }
+
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return reader.GetString(0);
             }
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.SerializationFailure)
@@ -95,18 +107,17 @@ public sealed partial class ShardExecutor
             { SqlState = ex.SqlState, ShardId = shard.Id };
         }
 
-        return false;
+        return null;
     }
 
-    private static async Task<CommittedWrite> ApplyClaimedAsync(NpgsqlConnection connection, ShardDefinition shard, IReadOnlyList<BoundStatement> statements, int maxRows, IdempotencyKey key, CancellationToken cancellationToken)
+    private static async Task<CommittedWrite> ApplyClaimedAsync(NpgsqlConnection connection, ShardDefinition shard, IReadOnlyList<BoundStatement> statements, int maxRows, string claimed, CancellationToken cancellationToken)
     {
         var results = new List<WriteResult>(statements.Count);
         await RunEachAsync(connection, statements, maxRows, results, cancellationToken).ConfigureAwait(false);
         await using var commit = new NpgsqlBatch(connection);
         var store = new NpgsqlBatchCommand(StoreAnswerSql);
-        store.Parameters.Add(new NpgsqlParameter { Value = key.Scope });
-        store.Parameters.Add(new NpgsqlParameter { Value = key.Value });
         store.Parameters.Add(new NpgsqlParameter { Value = StoredAnswer.Encode(results) });
+        store.Parameters.Add(new NpgsqlParameter { Value = claimed });
         commit.BatchCommands.Add(store);
         commit.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         commit.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
