@@ -8,7 +8,9 @@ namespace DataTier.Client;
 
 /// <summary>
 /// A typed client of DataTier's data API. It keeps the session token of the writes it made, so
-/// <see cref="Consistency.Session"/> reads see them, and turns problem answers into typed exceptions.
+/// <see cref="Consistency.Session"/> reads see them, and turns problem answers into typed exceptions. Every write and
+/// transaction carries a new <c>Idempotency-Key</c> and is retried with it on transient failures (see
+/// <see cref="DataTierClientOptions.MaxWriteAttempts"/>), so a retry never applies a write twice.
 /// Thread-safe; share one per logical session.
 /// </summary>
 public sealed class DataTierClient
@@ -18,6 +20,7 @@ public sealed class DataTierClient
     private static readonly JsonSerializerOptions UserJson = CreateUserJson();
     private readonly HttpClient _http;
     private readonly DataTierClientOptions _options;
+    private readonly WriteRetryPolicy _retry;
     private readonly object _tokenLock = new();
     private string? _token;
 
@@ -28,6 +31,7 @@ public sealed class DataTierClient
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
         _options = options;
+        _retry = new WriteRetryPolicy(options.MaxWriteAttempts, options.RetryBaseDelay, options.MaxRetryDelay);
     }
 
     /// <summary>The session token of the writes made so far (carry it to another client to keep reading your writes).</summary>
@@ -91,7 +95,7 @@ public sealed class DataTierClient
     /// <summary>Runs statements in one transaction on the key's shard, all or nothing.</summary>
     public async Task<TransactionResult> TransactionAsync(string shardKey, IEnumerable<Statement> statements, IsolationLevel isolation = IsolationLevel.ReadCommitted, CancellationToken cancellationToken = default)
     {
-        using var doc = await PostAsync("/v1/transaction", w =>
+        using var doc = await PostWriteAsync("/v1/transaction", w =>
         {
             w.WriteString("shardKey", shardKey);
             w.WriteString("isolation", isolation switch
@@ -158,7 +162,7 @@ public sealed class DataTierClient
 
     private async Task<JsonDocument> ExecuteCoreAsync(string shardKey, string sql, object? parameters, CancellationToken cancellationToken)
     {
-        var doc = await PostAsync("/v1/execute", w =>
+        var doc = await PostWriteAsync("/v1/execute", w =>
         {
             w.WriteString("shardKey", shardKey);
             WriteStatement(w, sql, parameters);
@@ -204,7 +208,30 @@ public sealed class DataTierClient
         }
     }
 
-    private async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> body, CancellationToken cancellationToken)
+    private Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> body, CancellationToken cancellationToken) =>
+        SendAsync(path, Serialize(body), idempotencyKey: null, cancellationToken);
+
+    // One key per logical write, and the same body and key on every attempt: the server applies the write at most
+    // once and answers a retry of an applied one with its first answer.
+    private async Task<JsonDocument> PostWriteAsync(string path, Action<Utf8JsonWriter> body, CancellationToken cancellationToken)
+    {
+        var content = Serialize(body);
+        string key = Guid.NewGuid().ToString("N");
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendAsync(path, content, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (WriteRetryPolicy.IsTransient(ex, cancellationToken)
+                && _retry.NextDelay(attempt, (ex as DataTierException)?.RetryAfter, Random.Shared.NextDouble()) is { } delay)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Serialize(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -214,9 +241,19 @@ public sealed class DataTierClient
             writer.WriteEndObject();
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ReadOnlyMemoryContent(buffer.WrittenMemory) };
+        return buffer.WrittenMemory;
+    }
+
+    private async Task<JsonDocument> SendAsync(string path, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)

@@ -307,10 +307,12 @@ public sealed partial class IndexAdvisor(
         }
 
         // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too).
+        // DataTier's own schemas (datatier_move, datatier_idempotency, ...) are left out: their indexes serve jobs that
+        // run rarely (a move's catch-up, the idempotency key sweep), so few scans do not make them droppable.
         var unused = new List<IndexFinding>();
         if (unreachable.Count == 0)
         {
-            var all = inventory.Values.SelectMany(i => i).Where(i => !i.Unique && !i.Primary && i.Valid).GroupBy(i => i.Key);
+            var all = inventory.Values.SelectMany(i => i).Where(i => !i.Unique && !i.Primary && i.Valid && !i.Schema.StartsWith("datatier_", StringComparison.Ordinal)).GroupBy(i => i.Key);
             foreach (var group in all)
             {
                 long scans = group.Sum(i => i.Scans);

@@ -39,11 +39,14 @@ public sealed class DataGateway
     /// <summary>
     /// Runs a write on its shard's primary. The answer exists only once the write's invalidation has completed:
     /// no read through this instance after it can be served an entry older than the write, and every instance with
-    /// a fresh feed learns of it within the staleness bound.
+    /// a fresh feed learns of it within the staleness bound. A keyed write that replays (<see cref="CommittedWrite.Replayed"/>)
+    /// answers with the first write's results and a token for the primary's LSN when the answer was read.
     /// </summary>
     public async Task<WriteAnswer> WriteAsync(WriteRequest request, CancellationToken cancellationToken)
     {
-        var write = await _writer.WriteAsync(request.ShardKey, request.Statements, request.Isolation, request.MaxRows, request.TimeoutMs, cancellationToken).ConfigureAwait(false);
+        var write = await _writer.WriteAsync(request.ShardKey, request.Statements, request.Isolation, request.MaxRows, request.TimeoutMs, request.Idempotency, cancellationToken).ConfigureAwait(false);
+        // A replay invalidates again: the instance that applied the write may have died between its commit and its
+        // invalidation, and bumping versions once more costs a cache miss, never a stale read.
         // Not cancellable: the write is committed whatever the caller does now, and its invalidation must follow.
         await _invalidator.InvalidateAsync(write, request.Statements, CancellationToken.None).ConfigureAwait(false);
         var token = (request.Token ?? SessionToken.Empty).With(write.ShardId, write.CommitLsn, _time.GetUtcNow());

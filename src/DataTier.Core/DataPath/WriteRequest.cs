@@ -1,6 +1,7 @@
 using System.Data;
 using DataTier.Core.Consistency;
 using DataTier.Core.Execution;
+using DataTier.Core.Idempotency;
 
 namespace DataTier.Core.DataPath;
 
@@ -11,4 +12,11 @@ namespace DataTier.Core.DataPath;
 /// <param name="Token">The session's earlier writes, carried into the answer's token.</param>
 /// <param name="MaxRows">RETURNING rows per statement at most.</param>
 /// <param name="TimeoutMs">Statement timeout.</param>
-public sealed record WriteRequest(string ShardKey, IReadOnlyList<BoundStatement> Statements, IsolationLevel Isolation, SessionToken? Token, int MaxRows, int TimeoutMs);
+public sealed record WriteRequest(string ShardKey, IReadOnlyList<BoundStatement> Statements, IsolationLevel Isolation, SessionToken? Token, int MaxRows, int TimeoutMs)
+{
+    /// <summary>
+    /// The caller's idempotency key (null: an ordinary write, on the fast path). With one, the key and the answer are
+    /// recorded with the write, and a retry with the same key and request applies nothing and gets the first answer.
+    /// </summary>
+    public IdempotencyKey? Idempotency { get; init; }
+}

@@ -62,6 +62,8 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddSingleton<SessionTokenCodec>();
         services.TryAddSingleton<ShardReader>();
         services.TryAddSingleton<ShardWriter>();
+        services.TryAddSingleton<Idempotency.IdempotencySweeper>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Idempotency.IdempotencySweeper>());
         services.TryAddSingleton<ScatterReader>();
 
         services.AddOptions<Catalog.CatalogOptions>().Bind(configuration.GetSection(Catalog.CatalogOptions.SectionName));

@@ -1,8 +1,8 @@
 namespace DataTier.Core.Diagnostics;
 
 /// <summary>
-/// Every log event id DataTier writes (Core and Server), banded by area: 1000s catalog, topology and moves, 2000s nodes
-/// and routing, 3000s caching, 5000s diagnostics (5500s the PostgreSQL wire front end), 6000s advice and scheduled jobs, 9000s the HTTP server. Each
+/// Every log event id DataTier writes (Core and Server), banded by area: 1000s catalog, topology and moves, 2000s nodes,
+/// routing and idempotent writes, 3000s caching, 5000s diagnostics (5500s the PostgreSQL wire front end), 6000s advice and scheduled jobs, 9000s the HTTP server. Each
 /// constant is named like its event's <c>EventName</c>; neither changes once shipped, and an id is never reused.
 /// </summary>
 public static class LogEventIds
@@ -39,6 +39,10 @@ public static class LogEventIds
 
     // 2100s: reads and writes on shards.
     public const int ReadRetried = 2101;
+
+    // 2200s: idempotent writes.
+    public const int IdempotencyKeysSwept = 2201;
+    public const int IdempotencySweepFailed = 2202;
 
     // 2600s: failover following (a promoted replica becomes its shard's primary).
     public const int FailoverFollowed = 2601;

@@ -26,4 +26,7 @@ public enum DataTierErrorKind
 
     /// <summary>A row the write makes belongs to another shard on the ring than the one its shard key routes to; nothing was written.</summary>
     WrongShard,
+
+    /// <summary>An idempotency key already recorded a different request; nothing was applied.</summary>
+    IdempotencyKeyReused,
 }

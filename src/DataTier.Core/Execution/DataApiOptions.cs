@@ -47,4 +47,12 @@ public sealed class DataApiOptions
     /// </summary>
     [Range(0, 600_000)]
     public int FencedWriteWaitMs { get; set; } = 20_000;
+
+    /// <summary>
+    /// How long a keyed write's key and answer are kept on its shard (hours): a retry with the same
+    /// <c>Idempotency-Key</c> within it replays the first answer. Older keys are deleted by a sweep every few minutes,
+    /// so a key may answer a little past this, never less.
+    /// </summary>
+    [Range(1, 8760)]
+    public int IdempotencyRetentionHours { get; set; } = 24;
 }

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Globalization;
 using DataTier.Core.Errors;
+using DataTier.Core.Idempotency;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
 using Npgsql;
@@ -18,7 +19,7 @@ namespace DataTier.Core.Execution;
 /// prepared statement a DBA's schema change invalidated (0A000 "cached plan must not change result type") is
 /// unprepared and run once more. A client-side deadline trails the server's timeout.
 /// </summary>
-public sealed class ShardExecutor
+public sealed partial class ShardExecutor
 {
     // The client-side deadline trails the server's statement_timeout so the server's own cancellation
     // (SQLSTATE 57014) normally wins and the connection stays usable.
@@ -52,9 +53,13 @@ public sealed class ShardExecutor
             (self: this, node, statement, maxRows, timeoutMs, snapshotLsn), cancellationToken).AsTask();
 
     /// <summary>Runs statements in one transaction on the shard's primary through its circuit breaker.</summary>
-    public Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken) =>
-        _breakers.ExecuteAsync(shard.Primary, static (s, ct) => new ValueTask<CommittedWrite>(s.self.WriteCoreAsync(s.shard, s.statements, s.isolation, s.maxRows, s.timeoutMs, ct)),
-            (self: this, shard, statements, isolation, maxRows, timeoutMs), cancellationToken).AsTask();
+    /// <remarks>
+    /// With <paramref name="idempotency"/> the write records its key and answer in the same transaction, or, when the
+    /// key is recorded already, applies nothing and answers with the recorded results (see ShardExecutor.Idempotent.cs).
+    /// </remarks>
+    public Task<CommittedWrite> WriteAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, IdempotencyKey? idempotency, CancellationToken cancellationToken) =>
+        _breakers.ExecuteAsync(shard.Primary, static (s, ct) => new ValueTask<CommittedWrite>(s.self.WriteCoreAsync(s.shard, s.statements, s.isolation, s.maxRows, s.timeoutMs, s.idempotency, ct)),
+            (self: this, shard, statements, isolation, maxRows, timeoutMs, idempotency), cancellationToken).AsTask();
 
     private async Task<QueryResult> ReadCoreAsync(NodeDefinition node, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
@@ -146,7 +151,7 @@ public sealed class ShardExecutor
     /// Runs statements in one transaction on the shard's primary, all or nothing, and returns their results with
     /// the LSN the commit reached: BEGIN, the statements, COMMIT and the LSN read go in one round trip.
     /// </summary>
-    private async Task<CommittedWrite> WriteCoreAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    private async Task<CommittedWrite> WriteCoreAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, IdempotencyKey? idempotency, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeoutMs + ClientGraceMs);
@@ -157,7 +162,9 @@ public sealed class ShardExecutor
             {
                 try
                 {
-                    return await WriteOnceAsync(lease.Connection, shard, statements, isolation, maxRows, timeoutMs, deadline.Token).ConfigureAwait(false);
+                    return idempotency is null
+                        ? await WriteOnceAsync(lease.Connection, shard, statements, isolation, maxRows, timeoutMs, deadline.Token).ConfigureAwait(false)
+                        : await WriteKeyedAsync(lease.Connection, shard, statements, isolation, maxRows, timeoutMs, idempotency, deadline.Token).ConfigureAwait(false);
                 }
                 catch (PostgresException ex) when (attempt == 1 && IsStalePreparedPlan(ex))
                 {
@@ -221,16 +228,7 @@ public sealed class ShardExecutor
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var statement in statements)
-            {
-                await using var cmd = new NpgsqlCommand(statement.Sql, connection);
-                cmd.Parameters.AddRange(statement.CloneParameters());
-                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                var rows = reader.FieldCount > 0 ? await ReadAllAsync(reader, maxRows, cancellationToken).ConfigureAwait(false) : QueryResult.Empty;
-                await reader.CloseAsync().ConfigureAwait(false);
-                results.Add(new WriteResult(Math.Max(0, reader.RecordsAffected), rows));
-            }
-
+            await RunEachAsync(connection, statements, maxRows, results, cancellationToken).ConfigureAwait(false);
             await using var commit = new NpgsqlBatch(connection);
             commit.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             commit.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
@@ -249,6 +247,20 @@ public sealed class ShardExecutor
         {
             await RollbackQuietlyAsync(connection).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    // Inside an open transaction: each statement on its own round trip, so each result is told apart.
+    private static async Task RunEachAsync(NpgsqlConnection connection, IReadOnlyList<BoundStatement> statements, int maxRows, List<WriteResult> results, CancellationToken cancellationToken)
+    {
+        foreach (var statement in statements)
+        {
+            await using var cmd = new NpgsqlCommand(statement.Sql, connection);
+            cmd.Parameters.AddRange(statement.CloneParameters());
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = reader.FieldCount > 0 ? await ReadAllAsync(reader, maxRows, cancellationToken).ConfigureAwait(false) : QueryResult.Empty;
+            await reader.CloseAsync().ConfigureAwait(false);
+            results.Add(new WriteResult(Math.Max(0, reader.RecordsAffected), rows));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
 using DataTier.Core.Health;
+using DataTier.Core.Idempotency;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Options;
 
@@ -34,7 +35,8 @@ public sealed class ShardWriter
     }
 
     /// <summary>Runs statements in one transaction on the key's shard primary.</summary>
-    public async Task<CommittedWrite> WriteAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="idempotency"/>, see <see cref="ShardExecutor.WriteAsync"/>; a retry after a fence rolls the key row back with the write.</remarks>
+    public async Task<CommittedWrite> WriteAsync(string shardKey, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, IdempotencyKey? idempotency, CancellationToken cancellationToken)
     {
         long held = 0;
         int pauseMs = 2;
@@ -44,7 +46,7 @@ public sealed class ShardWriter
             var shard = _topology.Current.Route(shardKey);
             try
             {
-                var write = await WriteShardAsync(shard, statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+                var write = await WriteShardAsync(shard, statements, isolation, maxRows, timeoutMs, idempotency, cancellationToken).ConfigureAwait(false);
                 if (held != 0)
                 {
                     _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
@@ -104,14 +106,20 @@ public sealed class ShardWriter
         return !string.Equals(_topology.Current.Route(shardKey).Id, refusedBy, StringComparison.Ordinal);
     }
 
-    private async Task<CommittedWrite> WriteShardAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, CancellationToken cancellationToken)
+    private async Task<CommittedWrite> WriteShardAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, IdempotencyKey? idempotency, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var write = await _executor.WriteAsync(shard, statements, isolation, maxRows, timeoutMs, cancellationToken).ConfigureAwait(false);
+            var write = await _executor.WriteAsync(shard, statements, isolation, maxRows, timeoutMs, idempotency, cancellationToken).ConfigureAwait(false);
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _metrics.QueryDuration.WithLabels(shard.Id, "primary", "write").Observe(elapsed / 1000);
+            if (write.Replayed)
+            {
+                // Nothing ran: the digest counts executions of the statements, not answers.
+                return write;
+            }
+
             // A transaction's time is shared evenly among its statements: the digest counts calls per shape.
             for (int i = 0; i < statements.Count; i++)
             {
@@ -120,8 +128,9 @@ public sealed class ShardWriter
 
             return write;
         }
-        catch (DataTierException ex)
+        catch (DataTierException ex) when (ex.Kind != DataTierErrorKind.IdempotencyKeyReused)
         {
+            // (A reused key ran nothing on the shard: it is the caller's error, not the statements' or the shard's.)
             _metrics.QueryErrors.WithLabels(shard.Id, DataTierMetrics.ErrorClass(ex)).Inc();
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             foreach (var statement in statements)

@@ -6,6 +6,7 @@ using DataTier.Core.Caching;
 using DataTier.Core.Consistency;
 using DataTier.Core.DataPath;
 using DataTier.Core.Execution;
+using DataTier.Core.Idempotency;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
 using DataTier.Server.Problems;
@@ -94,7 +95,9 @@ public static class DataEndpoints
         var statement = preparer.Prepare(request.Sql, request.Params, StatementPurpose.Write);
         var previous = DecodeToken(tokens, request.Token);
         var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
-        var answer = await data.WriteAsync(new WriteRequest(shardKey, [statement], IsolationLevel.ReadCommitted, previous, limits.MaxRows, limits.TimeoutMs), http.RequestAborted);
+        var idempotency = IdempotencyHeader.Read(http, "execute", shardKey, IsolationLevel.ReadCommitted, [new RequestStatement(request.Sql, request.Params)]);
+        var answer = await data.WriteAsync(new WriteRequest(shardKey, [statement], IsolationLevel.ReadCommitted, previous, limits.MaxRows, limits.TimeoutMs) { Idempotency = idempotency }, http.RequestAborted);
+        IdempotencyHeader.MarkReplay(http, answer.Write);
         string token = tokens.Encode(answer.Token);
         var result = answer.Write.Results[0];
         var w = AnswerWriter.Start();
@@ -136,8 +139,10 @@ public static class DataEndpoints
         var isolation = ParseIsolation(request.Isolation);
         var previous = DecodeToken(tokens, request.Token);
         var limits = RequestLimits.Resolve(data.Options, request.MaxRows, request.TimeoutMs);
-        var answer = await data.WriteAsync(new WriteRequest(shardKey, bound, isolation, previous, limits.MaxRows, limits.TimeoutMs), http.RequestAborted);
+        var idempotency = IdempotencyHeader.Read(http, "transaction", shardKey, isolation, statements.ConvertAll(static s => new RequestStatement(s.Sql, s.Params)));
+        var answer = await data.WriteAsync(new WriteRequest(shardKey, bound, isolation, previous, limits.MaxRows, limits.TimeoutMs) { Idempotency = idempotency }, http.RequestAborted);
         var write = answer.Write;
+        IdempotencyHeader.MarkReplay(http, write);
         string token = tokens.Encode(answer.Token);
         var w = AnswerWriter.Start();
         {

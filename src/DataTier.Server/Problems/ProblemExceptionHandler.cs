@@ -52,6 +52,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             DataTierErrorKind.Timeout => (504, "Timeout"),
             DataTierErrorKind.RangeMoving => (503, "Range moving"),
             DataTierErrorKind.WrongShard => (409, "Wrong shard"),
+            DataTierErrorKind.IdempotencyKeyReused => (422, "Idempotency key reused"),
             _ => (500, "Internal error"),
         };
         if (error.RetryAfterSeconds is int retry)

@@ -83,6 +83,8 @@ public sealed class IndexAdvisorTests(ClusterFixture fixture, ITestOutputHelper 
             Assert.Equal("adv_customers_segment_idx", (string)duplicate!["indexName"]!);
             Assert.Equal("adv_customers_segment_email_idx", (string)duplicate["coveredBy"]!);
             Assert.DoesNotContain(report["unused"]!.AsArray(), f => (string)f!["indexName"]! == "adv_customers_segment_idx");
+            // DataTier's own indexes (the idempotency sweep's, a move's change log's) are never proposed for dropping.
+            Assert.DoesNotContain(report["unused"]!.AsArray(), f => ((string)f!["table"]!).StartsWith("datatier_", StringComparison.Ordinal));
 
             var (status, stored) = await Api.GetAsync(admin, "/admin/db/index-advice");
             Assert.Equal(HttpStatusCode.OK, status);

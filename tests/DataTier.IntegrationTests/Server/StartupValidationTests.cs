@@ -28,6 +28,7 @@ public sealed class StartupValidationTests
     [InlineData("DataTier:Auth:Keys:0:Scopes:0", "root", "DataTier:Auth:Keys:0:Scopes has 'root'")]
     [InlineData("DataTier:Pool:MaxPoolSize", "0", "DataTier:Pool:MaxPoolSize is 0")]
     [InlineData("DataTier:Routing:ReplicaPolicy", "random", "DataTier:Routing:ReplicaPolicy is 'random'")]
+    [InlineData("DataTier:DataApi:IdempotencyRetentionHours", "0", "IdempotencyRetentionHours")]
     [InlineData("DataTier:RateLimit:Burst", "-1", "DataTier:RateLimit:RequestsPerSecond (100000) and Burst (-1) must be 0 or more.")]
     public async Task A_bad_setting_stops_start_up_with_a_message_that_names_it(string key, string value, string expected)
     {
