@@ -64,6 +64,42 @@ public sealed class OwnershipGuardTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_keyed_write_refused_as_wrong_shard_records_no_idempotency_key_and_a_corrected_retry_applies()
+    {
+        await using var server = await StartGuardedAsync();
+        using var app = server.CreateClient(fixture.Manifest.Keys.App);
+        string routed = fixture.KeyOnShard("s1", "guard-keyed"), owner = fixture.KeyOnShard("s2", "guard-keyed");
+        string action = "probe-" + Guid.NewGuid().ToString("N")[..8], key = "guard-" + Guid.NewGuid().ToString("N");
+
+        async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode? Body)> SendAsync(string shardKey)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/execute")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new
+                {
+                    shardKey,
+                    sql = "insert into activity_logs(team_id, user_id, action) values (@t, 1, @a)",
+                    @params = new Dictionary<string, object> { ["t"] = owner, ["a"] = action },
+                }),
+            };
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            using var response = await app.SendAsync(request);
+            string text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(text));
+        }
+
+        Api.AssertProblem(await SendAsync(routed), HttpStatusCode.Conflict, "wrong-shard");
+        foreach (string shard in new[] { "s1", "s2" })
+        {
+            Assert.Equal(0, await Db.ScalarAsync<long>(Primary(shard), "select count(*) from datatier_idempotency.keys where idempotency_key = @k", ("k", key)));
+        }
+
+        // Nothing was recorded, so the corrected request is the key's first and applies.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(owner)).Status);
+        Assert.Equal(1, await CountEverywhereAsync(action));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_write_whose_row_matches_its_shard_key_is_accepted()
     {
         await using var server = await StartGuardedAsync();
