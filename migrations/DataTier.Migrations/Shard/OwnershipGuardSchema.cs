@@ -12,8 +12,8 @@ namespace DataTier.Migrations.Shard;
 /// <remarks>
 /// <para>
 /// What the shard owns is the ring of a topology version, copied here by DataTier (<c>set_ring</c>): one row per
-/// contiguous range of the ring with its owner, keyed by the range's inclusive upper end, so a row's check is one
-/// probe of that primary key. <c>datatier_guard.ring</c> names this shard and the version the ranges come from; until
+/// contiguous range of the ring with its owner, keyed by the range's inclusive upper end, and the same ranges compiled
+/// into <c>datatier_guard.owns(position)</c>, which the trigger's plan inlines: an accepted row reads no table. <c>datatier_guard.ring</c> names this shard and the version the ranges come from; until
 /// DataTier has written it, the guard lets every row through (it cannot know better).
 /// </para>
 /// <para>
@@ -66,6 +66,12 @@ public sealed class OwnershipGuardSchema : Migration
               SELECT owner FROM datatier_guard.ranges WHERE hi >= pos ORDER BY hi LIMIT 1
             $$;
 
+            -- Whether this shard owns a ring position: set_ring compiles the ring into this function's body as two
+            -- constant arrays. Being a one-expression SQL function, it is inlined into the trigger's cached plan, so
+            -- the check of an accepted row reads no table (no lock, no index probe per transaction), only a binary
+            -- search (width_bucket) over those constants. Until a ring is set every position is accepted.
+            CREATE FUNCTION datatier_guard.owns(pos bigint) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+
             -- TG_ARGV[0] is the shard-key column: its text form is what the router hashes.
             CREATE FUNCTION datatier_guard.check_row() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE
@@ -79,10 +85,14 @@ public sealed class OwnershipGuardSchema : Migration
                 RETURN NEW;
               END IF;
               pos := hashtextextended(key, 0);
+              IF datatier_guard.owns(pos) OR current_setting('datatier.move_apply', true) = 'on' THEN
+                RETURN NEW;
+              END IF;
+              -- Refused: read the owner and the version for the message (only here do the tables matter).
               SELECT g.shard, g.version, r.owner INTO me, version, owner
                 FROM datatier_guard.ring g
                 LEFT JOIN LATERAL (SELECT x.owner FROM datatier_guard.ranges x WHERE x.hi >= pos ORDER BY x.hi LIMIT 1) r ON true;
-              IF me IS NULL OR owner = me OR current_setting('datatier.move_apply', true) = 'on' THEN
+              IF me IS NULL OR owner = me THEN
                 RETURN NEW;
               END IF;
               -- The key's value stays out of the message: it is the caller's data.
@@ -130,9 +140,15 @@ public sealed class OwnershipGuardSchema : Migration
                   OR (cur.version = p_version AND cur.fingerprint = p_fingerprint AND cur.shard = p_shard)) THEN
                 RETURN false;
               END IF;
-              IF NOT FOUND OR cur.fingerprint <> p_fingerprint OR p_force THEN
+              IF NOT FOUND OR cur.fingerprint <> p_fingerprint OR cur.shard <> p_shard OR p_force THEN
                 DELETE FROM datatier_guard.ranges;
                 INSERT INTO datatier_guard.ranges (hi, owner) SELECT h, o FROM unnest(p_his, p_owners) AS x(h, o);
+                -- width_bucket(pos, t) counts the thresholds <= pos: with t[k] = his[k] + 1 that is the number of
+                -- ranges ending below pos, i.e. pos's range, 0-based. The last range ends at the largest bigint.
+                EXECUTE format('CREATE OR REPLACE FUNCTION datatier_guard.owns(pos bigint) RETURNS boolean LANGUAGE sql IMMUTABLE AS %L',
+                  format('SELECT (%L::boolean[])[width_bucket(pos, %L::bigint[]) + 1]',
+                    (SELECT array_agg(o = p_shard ORDER BY n) FROM unnest(p_owners) WITH ORDINALITY AS x(o, n)),
+                    coalesce((SELECT array_agg(h + 1 ORDER BY n) FROM unnest(p_his) WITH ORDINALITY AS x(h, n) WHERE n < array_length(p_his, 1)), '{}'::bigint[])));
               END IF;
               INSERT INTO datatier_guard.ring (singleton, shard, version, fingerprint, set_at) VALUES (true, p_shard, p_version, p_fingerprint, now())
                 ON CONFLICT (singleton) DO UPDATE SET shard = excluded.shard, version = excluded.version, fingerprint = excluded.fingerprint, set_at = excluded.set_at;
