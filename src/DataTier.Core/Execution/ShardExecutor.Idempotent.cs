@@ -18,7 +18,7 @@ public sealed partial class ShardExecutor
     // rolls back (the second claims the key and applies). The key row shares the write's fate whatever fails: a SQL
     // error, a timeout, a dropped connection, or a rebalancing fence (DTM01, which ShardWriter retries, possibly on
     // another shard): nothing is recorded unless the write commits.
-    private const string ClaimSql = "insert into datatier_idempotency.keys (scope, idempotency_key, fingerprint) values ($1, $2, $3) on conflict do nothing returning ctid::text";
+    private const string ClaimSql = "insert into datatier_idempotency.keys (scope, idempotency_key, fingerprint, shard_key) values ($1, $2, $3, $4) on conflict do nothing returning ctid::text";
     // By the claimed row's ctid, not by its key: in a serializable transaction an update by key scans the primary key
     // index with an MVCC snapshot, which takes SIREAD locks on its leaf page, and concurrent keyed transactions
     // inserting other keys into that page then fail each other with 40001 (seen: 2 of 64 concurrent serializable
@@ -81,6 +81,7 @@ public sealed partial class ShardExecutor
             claim.Parameters.Add(new NpgsqlParameter { Value = key.Scope });
             claim.Parameters.Add(new NpgsqlParameter { Value = key.Value });
             claim.Parameters.Add(new NpgsqlParameter { Value = key.Fingerprint });
+            claim.Parameters.Add(new NpgsqlParameter { Value = (object?)key.ShardKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             batch.BatchCommands.Add(claim);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             // BEGIN and SET return no result set.

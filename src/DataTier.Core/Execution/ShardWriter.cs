@@ -41,6 +41,11 @@ public sealed class ShardWriter
         long held = 0;
         int pauseMs = 2;
         int rerouted = 0;
+        if (idempotency is not null && idempotency.ShardKey is null)
+        {
+            idempotency = idempotency with { ShardKey = shardKey };
+        }
+
         while (true)
         {
             var shard = _topology.Current.Route(shardKey);
@@ -77,14 +82,7 @@ public sealed class ShardWriter
                 _metrics.FencedWriteRetries.Inc();
                 await Task.Delay(pauseMs, cancellationToken).ConfigureAwait(false);
                 pauseMs = Math.Min(pauseMs * 2, 50);
-                try
-                {
-                    await _topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception refresh) when (refresh is Npgsql.NpgsqlException or TimeoutException or InvalidDataException or System.Text.Json.JsonException)
-                {
-                    // The catalog is out of reach: the poll and the next retry try again.
-                }
+                await TryRefreshTopologyAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -94,16 +92,21 @@ public sealed class ShardWriter
 
     private async Task<bool> RoutedElsewhereAsync(string shardKey, string refusedBy, CancellationToken cancellationToken)
     {
+        await TryRefreshTopologyAsync(cancellationToken).ConfigureAwait(false);
+        return !string.Equals(_topology.Current.Route(shardKey).Id, refusedBy, StringComparison.Ordinal);
+    }
+
+    // With the catalog out of reach the write is judged (or retried) by the topology this instance has; the poll
+    // and the next retry try again.
+    private async Task TryRefreshTopologyAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await _topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception refresh) when (refresh is Npgsql.NpgsqlException or TimeoutException or InvalidDataException or System.Text.Json.JsonException)
         {
-            // The catalog is out of reach: judge by the topology this instance has.
         }
-
-        return !string.Equals(_topology.Current.Route(shardKey).Id, refusedBy, StringComparison.Ordinal);
     }
 
     private async Task<CommittedWrite> WriteShardAsync(ShardDefinition shard, IReadOnlyList<BoundStatement> statements, IsolationLevel isolation, int maxRows, int timeoutMs, IdempotencyKey? idempotency, CancellationToken cancellationToken)

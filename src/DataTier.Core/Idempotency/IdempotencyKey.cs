@@ -11,6 +11,12 @@ namespace DataTier.Core.Idempotency;
 /// <param name="Fingerprint">The request's <see cref="RequestFingerprint"/> (32 bytes).</param>
 public sealed record IdempotencyKey(string Scope, string Value, byte[] Fingerprint)
 {
+    /// <summary>
+    /// The shard key the write is routed by, recorded with the key so that a rebalancing move takes the key along with
+    /// the rows of its range (the writer sets it; front ends need not).
+    /// </summary>
+    public string? ShardKey { get; init; }
+
     /// <summary>Longest key accepted (characters); the shard table checks it too.</summary>
     public const int MaxLength = 255;
 

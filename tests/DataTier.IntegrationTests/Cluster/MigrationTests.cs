@@ -46,13 +46,13 @@ public sealed class MigrationTests(ClusterFixture fixture)
             var sql = new StringWriter();
             var preview = MigrationApplier.Apply(target, MigrationSet.Shard, dryRun: true, sqlOut: sql);
             Assert.True(preview.DryRun);
-            Assert.Equal([202511230001L, 202511230002L, 202611240001L, 202611240002L, 202612030001L, 202612030002L], preview.Ran.Select(m => m.Version));
+            Assert.Equal([202511230001L, 202511230002L, 202611240001L, 202611240002L, 202612030001L, 202612030002L, 202612040001L], preview.Ran.Select(m => m.Version));
             Assert.Contains("CREATE TABLE \"public\".\"activity_logs\"", sql.ToString(), StringComparison.Ordinal);
             Assert.Contains("CREATE EXTENSION IF NOT EXISTS hypopg", sql.ToString(), StringComparison.Ordinal);
             Assert.True(await Db.ScalarAsync<bool>(target, "SELECT to_regclass('public.teams') IS NULL"), "a dry run created tables");
 
             var applied = MigrationApplier.Apply(target, MigrationSet.Shard, dryRun: false, sqlOut: null);
-            Assert.Equal([202511230001L, 202511230002L, 202611240001L, 202611240002L, 202612030001L, 202612030002L], applied.Ran.Select(m => m.Version));
+            Assert.Equal([202511230001L, 202511230002L, 202611240001L, 202611240002L, 202612030001L, 202612030002L, 202612040001L], applied.Ran.Select(m => m.Version));
             Assert.Equal("teams", await Db.ScalarAsync<string>(target, "SELECT to_regclass('public.teams')::text"));
 
             Assert.True(MigrationApplier.Apply(target, MigrationSet.Shard, dryRun: false, sqlOut: null).UpToDate);

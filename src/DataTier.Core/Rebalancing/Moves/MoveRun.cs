@@ -218,6 +218,8 @@ internal sealed partial class MoveRun : IAsyncDisposable
             await using var conn = await OpenAsync(source, ct).ConfigureAwait(false);
             await ShapesAsync(source, conn, ct).ConfigureAwait(false);
             await ShardMoveOperations.InstallCaptureAsync(conn, Id, _ranges, source, Spec.Tables, ct).ConfigureAwait(false);
+            // Keys claimed from here on are logged; the ones claimed before must have committed before the key copy.
+            await IdempotencyKeyMoves.SettleClaimsAsync(conn, ct).ConfigureAwait(false);
         }
 
         foreach (string target in _ranges.Targets)
@@ -312,6 +314,8 @@ internal sealed partial class MoveRun : IAsyncDisposable
                 }
             }
 
+            // After the rows: a key copied here is committed, and one claimed since the registration is in the log.
+            await IdempotencyKeyMoves.CopyAsync(source, target, _ranges, pair.From, pair.To, _options.CopyBatchRows, ct).ConfigureAwait(false);
             Update(_ => pair.State = "catching-up");
         }
     }
@@ -358,8 +362,11 @@ internal sealed partial class MoveRun : IAsyncDisposable
             var targets = new Dictionary<string, NpgsqlConnection>(StringComparer.Ordinal);
             try
             {
-                var applied = await ShardMoveOperations.CatchUpAsync(conn, async id => targets.TryGetValue(id, out var c) ? c : targets[id] = await OpenAsync(id, ct).ConfigureAwait(false),
+                Func<string, Task<NpgsqlConnection>> targetOf = async id => targets.TryGetValue(id, out var c) ? c : targets[id] = await OpenAsync(id, ct).ConfigureAwait(false);
+                var applied = await ShardMoveOperations.CatchUpAsync(conn, targetOf,
                     await ShapesAsync(source, conn, ct).ConfigureAwait(false), _ranges, Id, source, _options.CopyBatchRows, ct).ConfigureAwait(false);
+                // Keys claimed since the registration; inside the fence the last of them (claims there are refused).
+                total += await IdempotencyKeyMoves.CatchUpAsync(conn, targetOf, Id, _options.CopyBatchRows, ct).ConfigureAwait(false);
                 foreach (var (target, n) in applied)
                 {
                     Update(p => p.Pairs.Single(x => x.From == source && x.To == target).ChangesApplied += n);

@@ -164,9 +164,13 @@ public static class ShardMoveOperations
     /// <summary>Forgets a registration (and so lifts its fence) without touching the triggers: one quick delete.</summary>
     public static async Task UnregisterAsync(NpgsqlConnection conn, long id, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 };
-        cmd.Parameters.AddWithValue("m", id);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand("delete from datatier_move.sources where move_id = @m", conn) { CommandTimeout = 60 })
+        {
+            cmd.Parameters.AddWithValue("m", id);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        await IdempotencyKeyMoves.ForgetAsync(conn, id, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stops capturing and forgets the move on a source.</summary>
@@ -409,7 +413,7 @@ public static class ShardMoveOperations
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    private static async Task WithShortLockAsync(NpgsqlConnection conn, string sql, Action<NpgsqlCommand> bind, CancellationToken ct)
+    internal static async Task WithShortLockAsync(NpgsqlConnection conn, string sql, Action<NpgsqlCommand> bind, CancellationToken ct)
     {
         for (int attempt = 1; ; attempt++)
         {
