@@ -29,5 +29,7 @@ internal sealed class WireMetrics
 
     public Counter Errors { get; } = Metrics.CreateCounter("datatier_wire_errors_total", "ErrorResponses sent to wire clients, by SQLSTATE and source (datatier or backend).", "sqlstate", "source");
 
+    public Counter RefusedWriteRetries { get; } = Metrics.CreateCounter("datatier_wire_refused_write_retries_total", "Autocommit wire writes a shard refused before writing anything and DataTier sent again, by SQLSTATE (DTM01: a rebalancing fence; DTW01: routed by a ring one switch behind).", "sqlstate");
+
     public Gauge BackendsOpen { get; } = Metrics.CreateGauge("datatier_wire_backend_connections", "Raw backend connections held by the wire front end's pools, per node.", "node");
 }

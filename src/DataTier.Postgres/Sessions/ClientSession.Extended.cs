@@ -206,25 +206,57 @@ internal sealed partial class ClientSession
             plan.MinLsn = cacheRead.Profile is null ? 0 : Math.Max(cacheRead.RequiredLsn, cacheRead.Key.WriteLsn);
         }
 
-        await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
-        if (cacheRead is not null)
+        bool retryable = sync && settings is null && cacheRead is null && IsRetryable(plan);
+        ResetRefusalRetries();
+        TransactionStatus? status;
+        while (true)
         {
-            await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+            await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
+            if (cacheRead is not null)
+            {
+                await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                if (retryable)
+                {
+                    BeginHold();
+                }
+
+                WriteToBackend(_backend!, items, settings);
+                if (sync)
+                {
+                    FrontendMessageWriter.WriteSync(_backend!.Writer);
+                    _expected.Enqueue(new Expectation(Expect.Sync));
+                }
+                else
+                {
+                    FrontendMessageWriter.WriteFlush(_backend!.Writer);
+                }
+
+                await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
+                status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
+                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false))
+                {
+                    var next = RouteBatch(items);
+                    if (RetriesWith(plan, next))
+                    {
+                        await DiscardRefusedAttemptAsync().ConfigureAwait(false);
+                        plan = next;
+                        continue;
+                    }
+                }
+            }
+            finally
+            {
+                // Whatever ended the attempt, what was held goes out first, in order.
+                ReleaseHold();
+            }
+
+            break;
         }
 
-        WriteToBackend(_backend!, items, settings);
-        if (sync)
-        {
-            FrontendMessageWriter.WriteSync(_backend!.Writer);
-            _expected.Enqueue(new Expectation(Expect.Sync));
-        }
-        else
-        {
-            FrontendMessageWriter.WriteFlush(_backend!.Writer);
-        }
-
-        await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
-        var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
         if (sync)
         {
             if (status != TransactionStatus.InTransaction && status != TransactionStatus.Failed)
@@ -238,6 +270,22 @@ internal sealed partial class ClientSession
         {
             await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The route of a batch's bound statements by the newest topology (a refused batch sent again).</summary>
+    private Plan RouteBatch(BatchItem[] items)
+    {
+        var plan = new Plan();
+        var topology = _services.Topology.Current;
+        foreach (var item in items)
+        {
+            if (item.Type == FrontendMessageType.Bind && item.Statement?.Statement is { } statement && !IsDataTierSetting(statement.Analysis))
+            {
+                plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, (BindMessage)item.Message!, item.Statement.ParameterTypes.AsSpan()), statement);
+            }
+        }
+
+        return plan;
     }
 
     /// <summary>Writes a batch's messages to <paramref name="backend"/> (statements prepared there first), queueing what each answers.</summary>

@@ -100,7 +100,7 @@ internal sealed partial class ClientSession
             _expected.Dequeue();
             if (EmitLocalsDuringFanOut)
             {
-                BackendMessageWriter.WriteEncoded(_output, head.Local);
+                BackendMessageWriter.WriteEncoded(AnswerTarget, head.Local);
             }
         }
     }
@@ -134,7 +134,9 @@ internal sealed partial class ClientSession
 
                 throw new PostgresProtocolException(SqlState.ProtocolViolation, "unexpected ReadyForQuery from the backend", isFatal: true);
             case BackendMessageType.ErrorResponse:
-                _services.Metrics.Errors.WithLabels(BackendMessageDecoder.DecodeErrorFields(message).Code ?? "", "backend").Inc();
+                string? code = BackendMessageDecoder.DecodeErrorFields(message).Code;
+                _services.Metrics.Errors.WithLabels(code ?? "", "backend").Inc();
+                NoteRefusal(code);
                 _fill?.Abandon();
                 _roundTripFailed = true;
                 FanOutFailed();
@@ -195,7 +197,11 @@ internal sealed partial class ClientSession
         }
     }
 
-    private void Relay(in BackendMessage message) => BackendMessageWriter.WriteEncoded(_output, message.Encoded);
+    private void Relay(in BackendMessage message)
+    {
+        BackendMessageWriter.WriteEncoded(AnswerTarget, message.Encoded);
+        SpillHoldIfLarge();
+    }
 
     /// <summary>One message DataTier answers itself, encoded once.</summary>
     private static byte[] Encode(Action<IBufferWriter<byte>> write)

@@ -36,19 +36,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        var plan = new Plan();
-        var topology = _services.Topology.Current;
-        foreach (var statement in statements)
-        {
-            if (IsDataTierSetting(statement.Analysis))
-            {
-                throw new WireException(SqlState.FeatureNotSupported, "Send SET datatier.* as a statement of its own, not together with other statements.");
-            }
-
-            StatementGuard.Check(statement.Analysis, _user);
-            plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement);
-        }
-
+        var plan = RouteQuery(statements);
         if (plan.FanOut)
         {
             await RunFanOutAsync(plan, sql, null, sync: true, cancellationToken).ConfigureAwait(false);
@@ -66,17 +54,66 @@ internal sealed partial class ClientSession
             plan.MinLsn = cacheRead.Profile is null ? 0 : Math.Max(cacheRead.RequiredLsn, cacheRead.Key.WriteLsn);
         }
 
-        await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
-        if (cacheRead is not null)
+        bool retryable = cacheRead is null && IsRetryable(plan);
+        ResetRefusalRetries();
+        while (true)
         {
-            await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+            await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
+            if (cacheRead is not null)
+            {
+                await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
+            }
+
+            TransactionStatus? status;
+            try
+            {
+                if (retryable)
+                {
+                    BeginHold();
+                }
+
+                FrontendMessageWriter.WriteQuery(_backend!.Writer, sql);
+                _expected.Enqueue(new Expectation(Expect.Query));
+                await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
+                status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
+                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false))
+                {
+                    var next = RouteQuery(statements);
+                    if (RetriesWith(plan, next))
+                    {
+                        await DiscardRefusedAttemptAsync().ConfigureAwait(false);
+                        plan = next;
+                        continue;
+                    }
+                }
+            }
+            finally
+            {
+                // Whatever ended the attempt, what was held goes out first, in order.
+                ReleaseHold();
+            }
+
+            await CompleteRoundTripAsync(status ?? TransactionStatus.Idle, plan, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private Plan RouteQuery(System.Collections.Immutable.ImmutableArray<PgStatement> statements)
+    {
+        var plan = new Plan();
+        var topology = _services.Topology.Current;
+        foreach (var statement in statements)
+        {
+            if (IsDataTierSetting(statement.Analysis))
+            {
+                throw new WireException(SqlState.FeatureNotSupported, "Send SET datatier.* as a statement of its own, not together with other statements.");
+            }
+
+            StatementGuard.Check(statement.Analysis, _user);
+            plan.Add(WireRouter.Route(topology, statement, statement.Analysis, ExplicitKey, null, []), statement);
         }
 
-        FrontendMessageWriter.WriteQuery(_backend!.Writer, sql);
-        _expected.Enqueue(new Expectation(Expect.Query));
-        await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
-        var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
-        await CompleteRoundTripAsync(status ?? TransactionStatus.Idle, plan, cancellationToken).ConfigureAwait(false);
+        return plan;
     }
 
     private async ValueTask<PgSqlAnalysis> AnalyzeAsync(string sql, CancellationToken cancellationToken)

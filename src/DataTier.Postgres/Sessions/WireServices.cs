@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DataTier.Core.Caching;
+using DataTier.Core.Execution;
 using DataTier.Core.Routing;
 using DataTier.Core.Topology;
 using DataTier.Postgres.Authentication;
@@ -34,8 +35,10 @@ internal sealed class WireServices
         WireMetrics metrics,
         WireTls tls,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IOptions<DataApiOptions> dataApi)
     {
+        FencedWriteWaitMs = dataApi.Value.FencedWriteWaitMs;
         Options = options.Value;
         Topology = topology;
         ReadRouter = readRouter;
@@ -58,6 +61,9 @@ internal sealed class WireServices
     }
 
     public PostgresOptions Options { get; }
+
+    /// <summary>How long a write refused by a rebalancing fence is retried (the data API's <c>FencedWriteWaitMs</c>).</summary>
+    public int FencedWriteWaitMs { get; }
 
     public ITopologyProvider Topology { get; }
 
