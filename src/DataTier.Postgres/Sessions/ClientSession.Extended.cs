@@ -237,15 +237,11 @@ internal sealed partial class ClientSession
 
                 await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
                 status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
-                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false))
+                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false)
+                    && await TryDiscardForRetryAsync(plan, RouteBatch(items)).ConfigureAwait(false) is { } next)
                 {
-                    var next = RouteBatch(items);
-                    if (RetriesWith(plan, next))
-                    {
-                        await DiscardRefusedAttemptAsync().ConfigureAwait(false);
-                        plan = next;
-                        continue;
-                    }
+                    plan = next;
+                    continue;
                 }
             }
             finally

@@ -121,18 +121,21 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
-    /// Whether the refused round trip goes again with <paramref name="next"/>: after a fence always (the same shard once
-    /// the fence lifts, or the new owner), after a wrong-shard refusal only when the key now routes elsewhere.
+    /// The plan the refused round trip goes again with, its attempt dropped (held answers, and the backend, idle: the
+    /// refusal ended its transaction); null when it does not go again. After a fence it always does (the same shard
+    /// once the fence lifts, or the new owner); after a wrong-shard refusal only when the key now routes elsewhere.
     /// </summary>
-    private bool RetriesWith(Plan refused, Plan next) =>
-        _heldRefusal == PostgresErrorMapper.FencedSqlState || !string.Equals(next.Shard?.Id, refused.Shard?.Id, StringComparison.Ordinal);
-
-    /// <summary>Drops the refused attempt: its held answers and its backend (idle: the refusal ended its transaction).</summary>
-    private async Task DiscardRefusedAttemptAsync()
+    private async Task<Plan?> TryDiscardForRetryAsync(Plan refused, Plan next)
     {
+        if (_heldRefusal != PostgresErrorMapper.FencedSqlState && string.Equals(next.Shard?.Id, refused.Shard?.Id, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         _services.Metrics.RefusedWriteRetries.WithLabels(_heldRefusal ?? "").Inc();
         _hold = null;
         _heldRefusal = null;
         await ReleaseBackendAsync(discard: false).ConfigureAwait(false);
+        return next;
     }
 }

@@ -76,15 +76,11 @@ internal sealed partial class ClientSession
                 _expected.Enqueue(new Expectation(Expect.Query));
                 await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
                 status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
-                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false))
+                if (retryable && await ShouldRetryRefusalAsync(status, cancellationToken).ConfigureAwait(false)
+                    && await TryDiscardForRetryAsync(plan, RouteQuery(statements)).ConfigureAwait(false) is { } next)
                 {
-                    var next = RouteQuery(statements);
-                    if (RetriesWith(plan, next))
-                    {
-                        await DiscardRefusedAttemptAsync().ConfigureAwait(false);
-                        plan = next;
-                        continue;
-                    }
+                    plan = next;
+                    continue;
                 }
             }
             finally
