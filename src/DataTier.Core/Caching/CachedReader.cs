@@ -4,6 +4,7 @@ using System.Text.Json;
 using DataTier.Core.Consistency;
 using DataTier.Core.DataPath;
 using DataTier.Core.Diagnostics;
+using DataTier.Core.Errors;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -124,7 +125,18 @@ public sealed partial class CachedReader
     private async Task<ReadAnswer> ReadSlowAsync(ShardDefinition shard, ReadRequest request, CancellationToken cancellationToken)
     {
         var statement = request.Statement;
-        var profile = await _profiler.GetAsync(ExplainNode(shard), statement, cancellationToken).ConfigureAwait(false);
+        StatementProfile profile;
+        try
+        {
+            profile = await _profiler.GetAsync(ExplainNode(shard), statement, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataTierException ex) when (ServableWithoutPrimary(request, ex))
+        {
+            // A statement not profiled yet, and the primary (where EXPLAIN runs) is down: the replica still answers.
+            _stats.Bypass();
+            return await UncachedAsync(shard, request, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_ttl.For(profile, 0) <= TimeSpan.Zero)
         {
             // A table rule says never cache.
@@ -166,14 +178,26 @@ public sealed partial class CachedReader
 
         _stats.Served(profile.Tables, statement.Fingerprint, hit: false);
         _samples.Record(new WarmupSample(request.ShardKey, statement, [], null, request.MaxRows, request.TimeoutMs));
-        var fill = request.Cache == CacheMode.Refresh
-            ? FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted)
-            : _fills.Run(key, () => FillOnceAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted), out _);
-        var filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (filled.Entry.Lsn < required)
+        Filled filled;
+        try
         {
-            // Joined a fill started for an older requirement: read on our own.
-            filled = await FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted).ConfigureAwait(false);
+            var fill = request.Cache == CacheMode.Refresh
+                ? FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted)
+                : _fills.Run(key, () => FillOnceAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted), out _);
+            filled = await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (filled.Entry.Lsn < required)
+            {
+                // Joined a fill started for an older requirement: read on our own.
+                filled = await FillAsync(key, shard, statement, required, request.MaxRows, request.TimeoutMs, profile, trusted).ConfigureAwait(false);
+            }
+        }
+        catch (DataTierException ex) when (ServableWithoutPrimary(request, ex))
+        {
+            // A fill must include every write this instance has seen to the tables, and only the primary has them when
+            // the replicas stopped below (the primary died with writes they never received). The read itself asks for
+            // no more than its consistency: a replica answers it, and nothing is cached.
+            _stats.Bypass();
+            return await UncachedAsync(shard, request, cancellationToken).ConfigureAwait(false);
         }
 
         var e = filled.Entry;
@@ -198,6 +222,12 @@ public sealed partial class CachedReader
         return new ReadAnswer(entry.RowsJson, entry.RowCount, entry.Truncated, entry.ShardId, "cache", null, elapsed,
             new CacheHitInfo(layer, (_time.GetUtcNow() - entry.CreatedAt).TotalMilliseconds, entry.Ttl.TotalSeconds, entry.Complexity));
     }
+
+    // Eventual and session reads do not need the primary: when it is unreachable, a replica that satisfies the read's own
+    // consistency serves it uncached. A fresh read must see every completed write, so it fails instead.
+    private static bool ServableWithoutPrimary(ReadRequest request, DataTierException ex) =>
+        ex.Kind == DataTierErrorKind.ShardUnavailable && request.Cache != CacheMode.Fresh
+        && request.Consistency is ConsistencyLevel.Eventual or ConsistencyLevel.Session;
 
     private static ulong TokenLsn(ShardDefinition shard, ReadRequest request) =>
         request.Consistency == ConsistencyLevel.Session ? request.Token?.LsnFor(shard.Id) ?? 0 : 0;

@@ -64,6 +64,9 @@ internal sealed partial class ClientSession
         /// <summary>A replica must have replayed this LSN (a cache fill's requirement), on top of the session's own writes.</summary>
         public ulong MinLsn { get; set; }
 
+        /// <summary>The read runs where <see cref="MinLsn"/> cannot be met (the primary is down): its rows fill no cache entry.</summary>
+        public bool SkipFill { get; set; }
+
         public SortedSet<string> Tables { get; } = new(StringComparer.Ordinal);
 
         /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
@@ -163,8 +166,17 @@ internal sealed partial class ClientSession
         {
             try
             {
-                ulong minLsn = Math.Max(plan.MinLsn, _consistency == ConsistencyLevel.Session ? _writeLsn.GetValueOrDefault(shard.Id) : 0);
+                ulong own = _consistency == ConsistencyLevel.Session ? _writeLsn.GetValueOrDefault(shard.Id) : 0;
+                ulong minLsn = Math.Max(plan.MinLsn, own);
                 node = _services.ReadRouter.Route(shard, minLsn > 0 ? ConsistencyLevel.Session : _consistency, minLsn).Node;
+                if (node.Role == NodeRole.Primary && plan.MinLsn > own && !_services.Health.Get(shard.Primary).Reachable
+                    && _services.ReadRouter.Route(shard, own > 0 ? ConsistencyLevel.Session : _consistency, own).Node is { Role: not NodeRole.Primary } replica)
+                {
+                    // Only the unreachable primary has every write the cache fill must include (it died with writes its
+                    // replicas never received); the read itself asks for less: a replica answers it, and nothing is cached.
+                    node = replica;
+                    plan.SkipFill = true;
+                }
             }
             catch (DataTierException e)
             {

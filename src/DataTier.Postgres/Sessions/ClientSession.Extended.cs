@@ -212,7 +212,7 @@ internal sealed partial class ClientSession
         while (true)
         {
             await AcquireAsync(plan, cancellationToken).ConfigureAwait(false);
-            if (cacheRead is not null)
+            if (cacheRead is not null && !plan.SkipFill)
             {
                 await PrepareFillAsync(cacheRead, cancellationToken).ConfigureAwait(false);
             }

@@ -260,14 +260,40 @@ internal sealed partial class ClientSession
 
     private void WriteParameter(string name, string value) => BackendMessageWriter.WriteParameterStatus(_output, name, value);
 
-    /// <summary>Opens one backend connection (to the designated shard's primary) to learn the server's version.</summary>
+    /// <summary>
+    /// Opens one backend connection to learn the server's version and settings: the designated shard's primary, or,
+    /// while it is down, any other node that answers (they all run the same PostgreSQL), so that clients can connect
+    /// and read through a primary's outage.
+    /// </summary>
     private async Task<IReadOnlyDictionary<string, string>> ProbeServerParametersAsync(CancellationToken cancellationToken)
     {
-        var shard = Routing.WireRouter.Designated(_services.Topology.Current);
-        var pool = _services.Pools.Get(shard.Primary);
-        var connection = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        await pool.ReturnAsync(connection, idle: true).ConfigureAwait(false);
-        return connection.ServerParameters;
+        var topology = _services.Topology.Current;
+        var designated = Routing.WireRouter.Designated(topology);
+        var nodes = new List<NodeDefinition> { designated.Primary };
+        nodes.AddRange(designated.Replicas);
+        foreach (var shard in topology.Shards)
+        {
+            if (!ReferenceEquals(shard, designated))
+            {
+                nodes.Add(shard.Primary);
+                nodes.AddRange(shard.Replicas);
+            }
+        }
+
+        for (int i = 0; ; i++)
+        {
+            var pool = _services.Pools.Get(nodes[i]);
+            try
+            {
+                var connection = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
+                await pool.ReturnAsync(connection, idle: true).ConfigureAwait(false);
+                return connection.ServerParameters;
+            }
+            catch (WireException) when (i < nodes.Count - 1 && !cancellationToken.IsCancellationRequested)
+            {
+                // This node is out of reach: the next one will do.
+            }
+        }
     }
 
     /// <summary>Reads one typed message and decodes it (the decoder copies what it keeps).</summary>
