@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace DataTier.Core.Execution;
 
@@ -10,7 +9,7 @@ namespace DataTier.Core.Execution;
 /// the switchover's new topology routes it to the promoted node. Only the fenced server is trusted this way; a
 /// failure of any other is the caller's, as before.
 /// </summary>
-internal sealed class FenceSightings
+internal sealed class FenceSightings(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
 
@@ -20,7 +19,7 @@ internal sealed class FenceSightings
     /// <summary>Records that <paramref name="endpoint"/> refused a write with the fence now.</summary>
     public void Seen(string endpoint)
     {
-        _lastSeen[endpoint] = Stopwatch.GetTimestamp();
+        _lastSeen[endpoint] = time.GetTimestamp();
         _any = true;
     }
 
@@ -35,5 +34,5 @@ internal sealed class FenceSightings
 
     /// <summary>Whether <paramref name="endpoint"/> refused a write with the fence less than <paramref name="milliseconds"/> ago.</summary>
     public bool SeenWithin(string endpoint, double milliseconds) =>
-        _any && _lastSeen.TryGetValue(endpoint, out long at) && Stopwatch.GetElapsedTime(at).TotalMilliseconds < milliseconds;
+        _any && _lastSeen.TryGetValue(endpoint, out long at) && time.GetElapsedTime(at).TotalMilliseconds < milliseconds;
 }

@@ -22,7 +22,7 @@ public sealed class ShardWriter
     private readonly DataApiOptions _options;
     private readonly QueryDigest _digest;
     private readonly DataTierMetrics _metrics;
-    private readonly FenceSightings _fences = new();
+    private readonly FenceSightings _fences = new(TimeProvider.System);
 
     /// <summary>Creates the writer.</summary>
     public ShardWriter(ITopologyProvider topology, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, QueryDigest digest, DataTierMetrics metrics)
