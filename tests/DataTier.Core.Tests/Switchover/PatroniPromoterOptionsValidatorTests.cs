@@ -24,7 +24,7 @@ public sealed class PatroniPromoterOptionsValidatorTests
     public void No_rest_url_a_relative_url_and_a_timeout_as_long_as_the_promotion_are_all_reported()
     {
         var none = Validator.Validate(null, new SwitchoverOptions { Promoter = "Patroni" });
-        Assert.Contains(Assert.Single(none.Failures!), "DataTier:Switchover:Patroni:RestUrls is empty", StringComparison.Ordinal);
+        Assert.Contains("DataTier:Switchover:Patroni:RestUrls is empty", Assert.Single(none.Failures!), StringComparison.Ordinal);
 
         var bad = Validator.Validate(null, new SwitchoverOptions { Promoter = "patroni", PromoteTimeoutMs = 2000, Patroni = new() { RestUrls = ["127.0.0.1:8008", "ftp://x"], RequestTimeoutMs = 2000 } });
         Assert.Equal(3, bad.Failures!.Count());
