@@ -1,3 +1,4 @@
+using DataTier.DevCluster.Patroni;
 using DataTier.DevCluster.Postgres;
 using DataTier.DevCluster.Processes;
 using DataTier.DevCluster.Redis;
@@ -26,10 +27,13 @@ public sealed class ClusterHandle
     public string BaseDir => _state.BaseDir;
 
     /// <summary>The manifest as of now (node PIDs change when nodes are restarted).</summary>
-    public ClusterManifest Manifest => _state.ToManifest();
+    public ClusterManifest Manifest => Refreshed().ToManifest();
 
     /// <summary>Every PostgreSQL node as of now: catalog, then each shard's primary and replicas.</summary>
-    public IReadOnlyList<ClusterNode> Nodes => _state.Nodes.Select(_state.ToNode).ToList();
+    public IReadOnlyList<ClusterNode> Nodes => Refreshed().Nodes.Select(_state.ToNode).ToList();
+
+    /// <summary>Whether the shards run under Patroni (<c>dev up --ha</c>).</summary>
+    public bool HighAvailability => _state.HighAvailability;
 
     /// <summary>Whether the cluster has a Redis server (running or not).</summary>
     public bool HasRedis => _state.Redis is not null;
@@ -38,12 +42,12 @@ public sealed class ClusterHandle
     public bool IsRedisRunning => _state.Redis is { } redis && ProcessControl.IsAlive(redis.Pid, redis.StartTime);
 
     /// <summary>A node by id (<c>catalog</c>, <c>s1-primary</c>, <c>s1-replica1</c>, ...).</summary>
-    public ClusterNode GetNode(string nodeId) => _state.ToNode(_state.GetNode(nodeId));
+    public ClusterNode GetNode(string nodeId) => _state.ToNode(Refreshed().GetNode(nodeId));
 
     /// <summary>Whether a node's postmaster runs.</summary>
     public bool IsNodeRunning(string nodeId)
     {
-        var node = _state.GetNode(nodeId);
+        var node = Refreshed().GetNode(nodeId);
         return ProcessControl.IsAlive(node.Pid, node.StartTime);
     }
 
@@ -72,7 +76,7 @@ public sealed class ClusterHandle
     /// <summary>Starts a stopped node on its old port and waits until it accepts connections. A running node is left alone.</summary>
     public async Task StartNodeAsync(string nodeId, CancellationToken ct = default)
     {
-        var node = _state.GetNode(nodeId);
+        var node = Refreshed().GetNode(nodeId);
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -102,7 +106,7 @@ public sealed class ClusterHandle
     /// </summary>
     public async Task<int> KillNodeAsync(string nodeId, CancellationToken ct = default)
     {
-        var node = _state.GetNode(nodeId);
+        var node = Refreshed().GetNode(nodeId);
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -182,6 +186,65 @@ public sealed class ClusterHandle
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// The members of a shard's Patroni cluster as its agents report them (the first agent of the shard that answers),
+    /// or null when none does. Throws for a cluster without Patroni.
+    /// </summary>
+    public async Task<IReadOnlyList<PatroniMember>?> GetPatroniMembersAsync(string shardId, CancellationToken ct = default)
+    {
+        var agents = RequirePatroni().Nodes.Where(n => n.ShardId == shardId && n.Patroni is not null && PatroniAgent.IsAlive(n.Patroni)).ToList();
+        using var rest = new PatroniRestClient();
+        foreach (var node in agents)
+        {
+            if (await rest.TryGetMembersAsync(node.PatroniRestUrl!, ct).ConfigureAwait(false) is { } members)
+            {
+                return members;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the Patroni agent of a node runs.</summary>
+    public bool IsPatroniAgentRunning(string nodeId) => RequirePatroni().GetNode(nodeId).Patroni is { } agent && PatroniAgent.IsAlive(agent);
+
+    /// <summary>
+    /// Stops the Patroni agent of a node (SIGTERM by its recorded PID, SIGKILL after 30 s) and returns once it is gone.
+    /// Patroni stops the postgres it runs on the way out; from then on the node is outside Patroni: its postgres can
+    /// be started by hand (<see cref="StartNodeAsync"/>) as an operator or a boot script would, and nothing rejoins it.
+    /// <c>dev down</c> stops such a postmaster by its PID file.
+    /// </summary>
+    public async Task StopPatroniAgentAsync(string nodeId, CancellationToken ct = default)
+    {
+        var node = RequirePatroni().GetNode(nodeId);
+        var agent = node.Patroni ?? throw new InvalidOperationException($"{nodeId} is not Patroni-managed.");
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await PatroniAgent.StopAsync(agent, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            PatroniCluster.RefreshPostmasterPids(_state);
+            ClusterStateStore.Save(_state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Under Patroni the agents restart postgres (a failover, a switchover), so its PIDs are read again each time.
+    private ClusterState Refreshed()
+    {
+        if (_state.HighAvailability)
+        {
+            PatroniCluster.RefreshPostmasterPids(_state);
+        }
+
+        return _state;
+    }
+
+    private ClusterState RequirePatroni() =>
+        _state.HighAvailability ? Refreshed() : throw new InvalidOperationException("This cluster does not run its shards under Patroni (start it with HighAvailability / dev up --ha).");
 
     private ProcessState RequireRedis() =>
         _state.Redis ?? throw new InvalidOperationException("This cluster has no Redis (redis-server was not installed or StartRedis was false).");

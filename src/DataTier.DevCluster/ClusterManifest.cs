@@ -45,6 +45,10 @@ public sealed record ClusterManifest
     /// <summary>Redis as <c>127.0.0.1:PORT</c>, or null when Redis was not started.</summary>
     public string? Redis { get; init; }
 
+    /// <summary>The etcd member Patroni uses (<c>http://127.0.0.1:PORT</c>) when the shards run under Patroni, else null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Etcd { get; init; }
+
     /// <summary>Catalog database, as <c>datatier_admin</c>.</summary>
     [JsonIgnore]
     public string CatalogAdmin { get; init; } = "";

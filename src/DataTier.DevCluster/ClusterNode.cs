@@ -14,6 +14,7 @@ namespace DataTier.DevCluster;
 /// <param name="ConnectionString">As <c>datatier_app</c> (DML only).</param>
 /// <param name="AdminConnectionString">As <c>datatier_admin</c> (owner: DDL, migrations, monitoring).</param>
 /// <param name="SuperuserConnectionString">As <c>postgres</c> over the Unix socket, to database <c>postgres</c>.</param>
+/// <param name="PatroniRestUrl">Base URL of the Patroni REST API that manages the node (<c>dev up --ha</c>), else null.</param>
 public sealed record ClusterNode(
     string Id,
     string? ShardId,
@@ -24,4 +25,5 @@ public sealed record ClusterNode(
     int Pid,
     string ConnectionString,
     string AdminConnectionString,
-    string SuperuserConnectionString);
+    string SuperuserConnectionString,
+    string? PatroniRestUrl = null);

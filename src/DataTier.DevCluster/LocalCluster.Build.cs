@@ -1,4 +1,5 @@
 using System.Globalization;
+using DataTier.DevCluster.Patroni;
 using DataTier.DevCluster.Postgres;
 using DataTier.DevCluster.Processes;
 using DataTier.DevCluster.Redis;
@@ -76,6 +77,11 @@ public static partial class LocalCluster
         {
             state.Redis = RedisProcess.Describe(
                 redisExecutable, ports.Dequeue(), Path.Combine(baseDir, RedisDirName), Path.Combine(baseDir, LogsDirName, "redis.log"));
+        }
+
+        if (options.HighAvailability)
+        {
+            PatroniCluster.Describe(state, Path.Combine(baseDir, LogsDirName));
         }
 
         ClusterStateStore.Save(state);
@@ -164,6 +170,12 @@ public static partial class LocalCluster
         }
 
         FileSystem.DeleteDirectory(template);
+
+        if (state.HighAvailability)
+        {
+            setStep("handing the shards over to Patroni");
+            await PatroniCluster.HandOverAsync(state, log, ct).ConfigureAwait(false);
+        }
 
         if (state.Redis is { } redis)
         {

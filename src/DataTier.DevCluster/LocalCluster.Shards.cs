@@ -40,6 +40,11 @@ public static partial class LocalCluster
             throw new DevClusterException($"Replicas is {replicas}; it must be between 0 and 4.");
         }
 
+        if (state.HighAvailability)
+        {
+            throw new DevClusterException($"The dev cluster in {dir} runs its shards under Patroni (--ha); adding a shard to it is not supported. Start a plain cluster (./datatier dev up) to try topology changes.");
+        }
+
         string id = shardId ?? NextShardId(state);
         CheckNewShardId(state, id);
         var nodes = DescribeShardNodes(dir, id, replicas, new Queue<int>(PortAllocator.Allocate(1 + replicas)));

@@ -1,3 +1,4 @@
+using DataTier.DevCluster.Patroni;
 using DataTier.DevCluster.Postgres;
 using DataTier.DevCluster.Processes;
 using DataTier.DevCluster.Redis;
@@ -171,6 +172,11 @@ public static partial class LocalCluster
 
     internal static IReadOnlyList<ClusterProcessStatus> ProcessStatuses(ClusterState state)
     {
+        if (state.HighAvailability)
+        {
+            PatroniCluster.RefreshPostmasterPids(state);
+        }
+
         var list = state.Nodes
             .Select(n => new ClusterProcessStatus(n.Id, n.Port, n.Pid, ProcessControl.IsAlive(n.Pid, n.StartTime)))
             .ToList();
@@ -184,6 +190,7 @@ public static partial class LocalCluster
             list.Add(new ClusterProcessStatus("server", server.Port, server.Pid, ProcessControl.IsAlive(server.Pid, server.StartTime)));
         }
 
+        list.AddRange(PatroniCluster.ProcessStatuses(state));
         return list;
     }
 
@@ -199,6 +206,12 @@ public static partial class LocalCluster
         {
             log.Write($"Stopping Redis (PID {redis.Pid}).");
             await RedisProcess.StopAsync(redis, ct).ConfigureAwait(false);
+        }
+
+        if (state.HighAvailability)
+        {
+            // The agents own the shard postmasters: stopped first, or they would start them again.
+            await PatroniCluster.StopAsync(state, log, ct).ConfigureAwait(false);
         }
 
         if (state.Nodes.Count > 0)
@@ -245,6 +258,11 @@ public static partial class LocalCluster
             errors.Add($"Rows is {options.Rows}; it must be between 0 and 50000000.");
         }
 
+        if (options.HighAvailability && options.Replicas < 1)
+        {
+            errors.Add($"Replicas is {options.Replicas}; a cluster under Patroni (--ha) needs at least 1 per shard, its synchronous standby.");
+        }
+
         if (errors.Count > 0)
         {
             throw new DevClusterException(string.Join(Environment.NewLine, errors));
@@ -255,12 +273,18 @@ public static partial class LocalCluster
     {
         int shards = state.Nodes.Count(n => n.Role == ClusterNodeRole.Primary);
         int replicas = state.Nodes.Count(n => n.Role == ClusterNodeRole.Replica);
-        return $"{shards} shard(s), {replicas} replica(s), redis {(state.Redis is null ? "off" : "on")}, server {(state.Server is null ? "off" : "on")}";
+        return $"{shards} shard(s), {replicas} replica(s){(state.HighAvailability ? " under Patroni with etcd" : "")}, redis {(state.Redis is null ? "off" : "on")}, server {(state.Server is null ? "off" : "on")}";
     }
 
     private static async Task<List<string>> DescribeDownProcessesAsync(ClusterState state, CancellationToken ct)
     {
         var down = new List<string>();
+        if (state.HighAvailability)
+        {
+            PatroniCluster.RefreshPostmasterPids(state);
+            down.AddRange(PatroniCluster.ProcessStatuses(state).Where(p => !p.Running).Select(p => p.Name));
+        }
+
         foreach (var node in state.Nodes)
         {
             if (!await PostgresNodeControl.IsHealthyAsync(node, ct).ConfigureAwait(false))
@@ -283,6 +307,8 @@ public static partial class LocalCluster
         FileSystem.DeleteDirectory(Path.Combine(baseDir, RedisDirName));
         FileSystem.DeleteDirectory(Path.Combine(baseDir, LogsDirName));
         FileSystem.DeleteDirectory(Path.Combine(baseDir, DevTls.DirName));
+        FileSystem.DeleteDirectory(Path.Combine(baseDir, PatroniCluster.PatroniDirName));
+        FileSystem.DeleteDirectory(Path.Combine(baseDir, PatroniCluster.EtcdDirName));
         FileSystem.DeleteFile(Path.Combine(baseDir, ServerConfigFileName));
         FileSystem.DeleteFile(ClusterStateStore.PathFor(baseDir) + ".tmp");
         FileSystem.DeleteFile(ClusterStateStore.PathFor(baseDir));

@@ -32,6 +32,13 @@ public sealed class LocalClusterOptions
     /// <summary>How long to wait for the server's <c>/health/ready</c> to answer 200.</summary>
     public TimeSpan ServerReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Run the shards under Patroni with one etcd member on 127.0.0.1 (<c>dev up --ha</c>): built exactly as a plain
+    /// cluster is, then handed over to a Patroni agent per node, with a synchronous standby per shard. Needs the
+    /// <c>patroni</c> and <c>etcd-server</c> packages and at least one replica.
+    /// </summary>
+    public bool HighAvailability { get; set; }
+
     /// <summary>Receives progress lines; null for silence.</summary>
     public TextWriter? Log { get; set; }
 }

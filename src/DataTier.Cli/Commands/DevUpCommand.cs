@@ -7,7 +7,7 @@ namespace DataTier.Cli.Commands;
 internal static class DevUpCommand
 {
     public const string Usage =
-        "dev up [--shards N] [--replicas R] [--rows N] [--json] [--no-server] [--no-redis] [--no-data] [--dir D] [--server-dll PATH]";
+        "dev up [--shards N] [--replicas R] [--rows N] [--ha] [--json] [--no-server] [--no-redis] [--no-data] [--dir D] [--server-dll PATH]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -19,6 +19,7 @@ internal static class DevUpCommand
             Rows = args.IntOption("--rows", 0, 50_000_000) ?? 200_000,
             StartRedis = !args.Flag("--no-redis"),
             LoadDemoData = !args.Flag("--no-data"),
+            HighAvailability = args.Flag("--ha"),
             Log = stderr,
         };
         bool json = args.Flag("--json");
@@ -68,6 +69,17 @@ internal static class DevUpCommand
             {
                 text.WriteLine($"  {shard.Id} replica{i + 1} {shard.Replicas[i]}");
             }
+
+            if (shard.PatroniRestUrls is { } patroni)
+            {
+                // Patroni decides the primary from now on; the lines above are the nodes as they were built.
+                text.WriteLine($"  {shard.Id} Patroni  {string.Join(" ", patroni)} (GET /cluster for the current leader)");
+            }
+        }
+
+        if (manifest.Etcd is not null)
+        {
+            text.WriteLine($"  etcd        {manifest.Etcd}");
         }
 
         text.WriteLine();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DataTier.Cli.Arguments;
+using DataTier.Core.Switchover;
 
 namespace DataTier.Cli.Commands;
 
@@ -94,7 +95,15 @@ internal static class ShardCommand
         var result = answer.Body!;
         await stdout.WriteLineAsync($"Shard {result["shard"]} switched over: {result["from"]} -> {result["to"]} (timeline {result["timeline"]}, topology version {result["topologyVersion"]})").ConfigureAwait(false);
         await stdout.WriteLineAsync($"Writes held {result["writePauseMs"]} ms (catch-up {result["catchUpMs"]} ms, promotion {result["promoteMs"]} ms); none failed.").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"The old primary {result["from"]} gets no writes and stays fenced: stop it, rewind it (pg_rewind) or re-clone it, then add it as a replica (docs/reliability.md, Planned switchover).").ConfigureAwait(false);
+        if ((string?)result["promoter"] == PromoterNames.Patroni)
+        {
+            // Patroni stopped the old primary and restarted it as the new one's standby: nothing to rewind.
+            await stdout.WriteLineAsync($"Patroni restarted the old primary {result["from"]} as a standby of the new one; DataTier routes nothing to it until it is added back as a replica (docs/reliability.md, Through Patroni).").ConfigureAwait(false);
+        }
+        else
+        {
+            await stdout.WriteLineAsync($"The old primary {result["from"]} gets no writes and stays fenced: stop it, rewind it (pg_rewind) or re-clone it, then add it as a replica (docs/reliability.md, Planned switchover).").ConfigureAwait(false);
+        }
         return ExitCodes.Ok;
     }
 

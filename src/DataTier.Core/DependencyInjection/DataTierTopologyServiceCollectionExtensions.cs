@@ -41,7 +41,10 @@ public static class DataTierTopologyServiceCollectionExtensions
         // A planned switchover writes the topology, so it exists only where the topology lives in the catalog.
         services.AddOptionsWithValidateOnStart<Switchover.SwitchoverOptions>().Bind(configuration.GetSection(Switchover.SwitchoverOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Switchover.SwitchoverOptions>, Switchover.SwitchoverOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Switchover.SwitchoverOptions>, Switchover.PatroniPromoterOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Switchover.IPromoter, Switchover.PgPromotePromoter>());
+        services.AddOptions<Switchover.PatroniPromoterOptions>().Bind(configuration.GetSection(Switchover.PatroniPromoterOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Switchover.IPromoter, Switchover.PatroniPromoter>());
         services.TryAddSingleton<Switchover.ShardSwitchover>();
         services.TryAddSingleton<Rebalancing.Moves.RebalanceRunner>();
         services.AddHostedService(static sp => sp.GetRequiredService<Rebalancing.Moves.RebalanceRunner>());

@@ -57,6 +57,11 @@ public static class LogEventIds
     public const int SwitchoverDone = 2702;
     public const int SwitchoverAbandoned = 2703;
 
+    // 2800s: promotions through Patroni.
+    public const int PatroniSwitchoverRequested = 2801;
+    public const int PatroniSwitchoverDone = 2802;
+    public const int PatroniSwitchoverRefused = 2803;
+
     // 3000s: Redis and the invalidation feed.
     public const int RedisConnectionFailed = 3001;
     public const int RedisConnectionRestored = 3002;

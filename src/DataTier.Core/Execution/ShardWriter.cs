@@ -22,6 +22,7 @@ public sealed class ShardWriter
     private readonly DataApiOptions _options;
     private readonly QueryDigest _digest;
     private readonly DataTierMetrics _metrics;
+    private readonly FenceSightings _fences = new(TimeProvider.System);
 
     /// <summary>Creates the writer.</summary>
     public ShardWriter(ITopologyProvider topology, ShardExecutor executor, NodeHealthMonitor health, IOptions<DataApiOptions> options, QueryDigest digest, DataTierMetrics metrics)
@@ -52,6 +53,7 @@ public sealed class ShardWriter
             try
             {
                 var write = await WriteShardAsync(shard, statements, isolation, maxRows, timeoutMs, idempotency, cancellationToken).ConfigureAwait(false);
+                _fences.Cleared(shard.Primary.Endpoint);
                 if (held != 0)
                 {
                     _metrics.FencedWriteWait.Observe(Stopwatch.GetElapsedTime(held).TotalSeconds);
@@ -70,8 +72,15 @@ public sealed class ShardWriter
                     throw;
                 }
             }
-            catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.RangeMoving)
+            catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.RangeMoving
+                || (ex.Kind == DataTierErrorKind.ShardUnavailable && _fences.SeenWithin(shard.Primary.Endpoint, _options.FencedWriteWaitMs)))
             {
+                // (A fenced primary that went away, see FenceSightings: held the same way, until the topology moves on.)
+                if (ex.Kind == DataTierErrorKind.RangeMoving)
+                {
+                    _fences.Seen(shard.Primary.Endpoint);
+                }
+
                 held = held == 0 ? Stopwatch.GetTimestamp() : held;
                 if (Stopwatch.GetElapsedTime(held).TotalMilliseconds >= _options.FencedWriteWaitMs)
                 {

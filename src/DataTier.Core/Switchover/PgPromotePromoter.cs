@@ -16,9 +16,7 @@ internal sealed class PgPromotePromoter : IPromoter
     /// <inheritdoc />
     public async Task PromoteAsync(NodeDefinition target, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false, Timeout = 5, ApplicationName = "datatier-switchover" };
-        await using var conn = new NpgsqlConnection(builder.ConnectionString);
-        await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var conn = await RecoveryExit.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
             await using var promote = new NpgsqlCommand("select pg_promote(false)", conn);
@@ -26,20 +24,11 @@ internal sealed class PgPromotePromoter : IPromoter
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
+            string role = new NpgsqlConnectionStringBuilder(target.ConnectionString).Username ?? "(none)";
             throw new PromotionNotPermittedException(
-                $"Role '{builder.Username}' may not call pg_promote() on {target.Endpoint}: run, as a superuser on the shard, GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO {builder.Username} (sql/roles.sql does).", ex);
+                $"Role '{role}' may not call pg_promote() on {target.Endpoint}: run, as a superuser on the shard, GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO {role} (sql/roles.sql does).", ex);
         }
 
-        long started = Stopwatch.GetTimestamp();
-        await using var check = new NpgsqlCommand("select pg_is_in_recovery()", conn);
-        while ((bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-        {
-            if (Stopwatch.GetElapsedTime(started) > timeout)
-            {
-                throw new TimeoutException($"{target.Endpoint} was still in recovery {timeout.TotalMilliseconds:0} ms after pg_promote(); raise DataTier:Switchover:PromoteTimeoutMs (currently {timeout.TotalMilliseconds:0}) if it is slow to promote.");
-            }
-
-            await Task.Delay(3, cancellationToken).ConfigureAwait(false);
-        }
+        await RecoveryExit.WaitAsync(conn, target, "pg_promote()", Stopwatch.GetTimestamp(), timeout, cancellationToken).ConfigureAwait(false);
     }
 }

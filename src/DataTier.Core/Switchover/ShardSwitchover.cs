@@ -189,7 +189,7 @@ public sealed partial class ShardSwitchover
         double pauseMs = Stopwatch.GetElapsedTime(fenced).TotalMilliseconds;
         await ShardMoveOperations.RemoveCaptureAsync(promoted, FenceId, tables, CancellationToken.None).ConfigureAwait(false);
         Log.Switched(_logger, shard.Id, shard.Primary.Endpoint, target.Endpoint, timeline, version, pauseMs, catchUpMs, promoteMs);
-        return new SwitchoverResult(shard.Id, shard.Primary.Endpoint, target.Endpoint, version, timeline, Math.Round(pauseMs, 1), Math.Round(catchUpMs, 1), Math.Round(promoteMs, 1));
+        return new SwitchoverResult(shard.Id, shard.Primary.Endpoint, target.Endpoint, version, timeline, Math.Round(pauseMs, 1), Math.Round(catchUpMs, 1), Math.Round(promoteMs, 1), _promoter.Name);
     }
 
     // The change a followed failover makes; the failover follower of some instance may see the promotion and write it

@@ -20,4 +20,7 @@ public sealed class SwitchoverOptions
 
     /// <summary>A target further behind the primary than this (bytes of WAL) is refused before any write is held.</summary>
     public long MaxLagBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The Patroni promoter's settings (<c>DataTier:Switchover:Patroni</c>), used when <see cref="Promoter"/> is <c>patroni</c>.</summary>
+    public PatroniPromoterOptions Patroni { get; set; } = new();
 }

@@ -9,4 +9,5 @@ namespace DataTier.Core.Switchover;
 /// <param name="WritePauseMs">From the fence to the new topology in force on this instance: the longest a write was held here.</param>
 /// <param name="CatchUpMs">Of which: the target replaying the primary's last write.</param>
 /// <param name="PromoteMs">Of which: the promotion.</param>
-public sealed record SwitchoverResult(string Shard, string From, string To, long TopologyVersion, int Timeline, double WritePauseMs, double CatchUpMs, double PromoteMs);
+/// <param name="Promoter">The promoter that promoted (<see cref="PromoterNames"/>): with Patroni the old primary is already its standby.</param>
+public sealed record SwitchoverResult(string Shard, string From, string To, long TopologyVersion, int Timeline, double WritePauseMs, double CatchUpMs, double PromoteMs, string Promoter = PromoterNames.PgPromote);

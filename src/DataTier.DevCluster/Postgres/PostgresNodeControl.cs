@@ -159,7 +159,8 @@ internal sealed class PostgresNodeControl(CommandRunner runner, string binDir)
         await runner.ChownToPostgresAsync(path, recursive: false, ct).ConfigureAwait(false);
     }
 
-    private static int? ReadPostmasterPid(string dataDir)
+    /// <summary>The postmaster PID in the data directory's <c>postmaster.pid</c>, or null when there is none.</summary>
+    public static int? ReadPostmasterPid(string dataDir)
     {
         try
         {

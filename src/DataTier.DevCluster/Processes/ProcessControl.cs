@@ -74,6 +74,17 @@ internal static class ProcessControl
         }
     }
 
+    /// <summary>
+    /// <see cref="TerminateAsync"/> for a recorded background process, then clears its PID and start time so that the
+    /// record says it is stopped.
+    /// </summary>
+    public static async Task StopRecordedAsync(State.ProcessState process, TimeSpan grace, CancellationToken ct)
+    {
+        await TerminateAsync(process.Pid, process.StartTime, grace, ct).ConfigureAwait(false);
+        process.Pid = 0;
+        process.StartTime = 0;
+    }
+
     private static string[]? ReadStat(int pid)
     {
         string text;

@@ -45,12 +45,7 @@ internal static class RedisProcess
     }
 
     /// <summary>SIGTERM (then SIGKILL after 10 s); returns once it is gone.</summary>
-    public static async Task StopAsync(ProcessState redis, CancellationToken ct)
-    {
-        await ProcessControl.TerminateAsync(redis.Pid, redis.StartTime, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
-        redis.Pid = 0;
-        redis.StartTime = 0;
-    }
+    public static Task StopAsync(ProcessState redis, CancellationToken ct) => ProcessControl.StopRecordedAsync(redis, TimeSpan.FromSeconds(10), ct);
 
     public static async Task<bool> IsHealthyAsync(ProcessState redis, CancellationToken ct) =>
         ProcessControl.IsAlive(redis.Pid, redis.StartTime) && await PortProbe.IsAnsweringAsync(redis.Port, ct).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataTier.Core.Ring;
+using DataTier.Core.Switchover;
 using DataTier.Core.Topology;
 
 namespace DataTier.DevCluster.Server;
@@ -53,6 +54,18 @@ internal static class ServerConfiguration
         if (manifest.PostgresPort > 0)
         {
             dataTier["Postgres"] = new JsonObject { ["Port"] = manifest.PostgresPort };
+        }
+
+        // Under Patroni a planned switchover must go through Patroni, which would otherwise fight a promotion it did
+        // not make; the promoter finds each shard's members through these REST APIs.
+        var patroni = manifest.Shards.Where(s => s.PatroniManaged).SelectMany(s => s.PatroniRestUrls!).ToList();
+        if (patroni.Count > 0)
+        {
+            dataTier["Switchover"] = new JsonObject
+            {
+                ["Promoter"] = PromoterNames.Patroni,
+                ["Patroni"] = new JsonObject { ["RestUrls"] = new JsonArray(patroni.Select(u => (JsonNode?)JsonValue.Create(u)).ToArray()) },
+            };
         }
 
         return new JsonObject { ["DataTier"] = dataTier };

@@ -40,6 +40,15 @@ internal sealed class ClusterState
 
     public ProcessState? Server { get; set; }
 
+    /// <summary>
+    /// The shards run under Patroni with one etcd member (<c>dev up --ha</c>); the catalog never does. Recorded so
+    /// that status, the test handle and down know which processes own the shard postmasters.
+    /// </summary>
+    public bool HighAvailability { get; set; }
+
+    /// <summary>The etcd member Patroni keeps its leader keys in (<see cref="ProcessState.Port"/>: client port), or null.</summary>
+    public ProcessState? Etcd { get; set; }
+
     /// <summary>Path of the server configuration written for the server process, if any.</summary>
     public string? ServerConfigPath { get; set; }
 
@@ -76,6 +85,9 @@ internal sealed class ClusterState
                 Primary = AppConnectionString(p),
                 PrimaryAdmin = AdminConnectionString(p),
                 Replicas = Nodes.Where(r => r.Role == ClusterNodeRole.Replica && r.UpstreamId == p.Id).Select(AppConnectionString).ToList(),
+                PatroniRestUrls = p.Patroni is null
+                    ? null
+                    : Nodes.Where(n => n.ShardId == p.ShardId && n.PatroniRestUrl is not null).Select(n => n.PatroniRestUrl!).ToList(),
             })
             .ToList();
 
@@ -92,12 +104,13 @@ internal sealed class ClusterState
             TokenSigningKey = TokenSigningKey,
             BaseDir = BaseDir,
             Nodes = Nodes.Select(ToNode).ToList(),
+            Etcd = Etcd is null ? null : $"http://127.0.0.1:{Etcd.Port}",
         };
     }
 
     public ClusterNode ToNode(NodeState n) => new(
         n.Id, n.ShardId, n.Role, n.Port, n.DataDir, n.LogFile, n.Pid,
-        AppConnectionString(n), AdminConnectionString(n), SuperuserConnectionString(n));
+        AppConnectionString(n), AdminConnectionString(n), SuperuserConnectionString(n), n.PatroniRestUrl);
 
     private static string TcpConnectionString(NodeState node, string user, string password) =>
         new NpgsqlConnectionStringBuilder

@@ -29,4 +29,14 @@ internal sealed class NodeState
 
     /// <summary>Start time of <see cref="Pid"/> in clock ticks since boot: guards against a recycled PID.</summary>
     public long StartTime { get; set; }
+
+    /// <summary>
+    /// The Patroni agent that runs this node's postgres (<c>dev up --ha</c>; its <see cref="ProcessState.Port"/> is the
+    /// REST API's), or null when the cluster starts and stops the postmaster itself. Patroni restarts postgres at a
+    /// failover or switchover, so <see cref="Pid"/> is read again from <c>postmaster.pid</c> before it is used.
+    /// </summary>
+    public ProcessState? Patroni { get; set; }
+
+    /// <summary>Base URL of the node's Patroni REST API, or null when the node is not Patroni-managed.</summary>
+    public string? PatroniRestUrl => Patroni is null ? null : $"http://127.0.0.1:{Patroni.Port}";
 }

@@ -8,7 +8,7 @@ namespace DataTier.IntegrationTests.Infrastructure;
 /// replica each, Redis, and the demo data (20,000 activity_logs rows); no server process. If it cannot start
 /// (PostgreSQL or redis-server missing, ...) every test of the collection fails with the reason.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Demo rows the fixture loads.</summary>
     public const int Rows = 20_000;
@@ -30,6 +30,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Progress of the cluster's start, for failure messages.</summary>
     public string StartLog => _log.ToString();
 
+    /// <summary>Whether the shards run under Patroni with etcd (<c>dev up --ha</c>); false for the plain cluster.</summary>
+    protected virtual bool HighAvailability => false;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -43,6 +46,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 Rows = Rows,
                 StartRedis = true,
                 LoadDemoData = true,
+                HighAvailability = HighAvailability,
                 ServerDllPath = null,
                 Log = TextWriter.Synchronized(_log),
             });
