@@ -141,6 +141,7 @@ internal static class CrossShardValues
     public static string TypeName(object value) => value switch
     {
         ICrossShardDatum d => d.Value is null ? "unknown" : TypeName(d.Value),
+        ICrossShardTypeName named => named.TypeName,
         RawJson => "json",
         TimeSpan => "interval",
         Array => "array",
