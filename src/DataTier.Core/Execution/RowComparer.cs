@@ -32,21 +32,11 @@ internal sealed class RowComparer(int[] columns, bool[] descending) : IComparer<
         return 0;
     }
 
-    // PostgreSQL orders uuids by their 16 bytes in network order; Guid.CompareTo does not.
-    private static int CompareUuid(Guid a, Guid b)
-    {
-        Span<byte> x = stackalloc byte[16];
-        Span<byte> y = stackalloc byte[16];
-        a.TryWriteBytes(x, bigEndian: true, out _);
-        b.TryWriteBytes(y, bigEndian: true, out _);
-        return x.SequenceCompareTo(y);
-    }
-
     private static int CompareValues(object a, object b) => (a, b) switch
     {
         (string s, string t) => string.CompareOrdinal(s, t),
         (RawJson s, RawJson t) => string.CompareOrdinal(s.Json, t.Json),
-        (Guid g, Guid h) => CompareUuid(g, h),
+        (Guid g, Guid h) => DataTier.Core.Sql.CrossShard.CrossShardValues.CompareUuid(g, h),
         (IComparable c, _) when a.GetType() == b.GetType() => c.CompareTo(b),
         _ => Convert.ToDecimal(a, System.Globalization.CultureInfo.InvariantCulture).CompareTo(Convert.ToDecimal(b, System.Globalization.CultureInfo.InvariantCulture)),
     };

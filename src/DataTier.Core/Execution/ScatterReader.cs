@@ -9,7 +9,7 @@ namespace DataTier.Core.Execution;
 /// Fans a read out to every shard (bounded concurrency) and merges the parts. With an order and a limit, each shard
 /// returns only its own first rows in that order and the merge is a k-way merge.
 /// </summary>
-public sealed class ScatterReader
+public sealed partial class ScatterReader
 {
     private readonly ITopologyProvider _topology;
     private readonly ShardReader _reader;
@@ -32,8 +32,24 @@ public sealed class ScatterReader
     /// </summary>
     public async Task<ScatterOutcome> ReadAsync(IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, Func<string, ulong> minLsnFor, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
+        if (PlanMerge(statement) is { } plan)
+        {
+            return await ReadMergedAsync(plan, shards, statement, orderBy, limit, allowPartial, consistency, minLsnFor, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
+        }
+
         int perShardLimit = Math.Min(limit ?? maxRows, maxRows);
         var shardStatement = ScatterStatements.ForShard(statement, orderBy, limit, maxRows);
+        var (parts, failures) = await ReadPartsAsync(shards, shardStatement, allowPartial, consistency, minLsnFor, perShardLimit, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
+        var merged = ScatterMerge.Merge(parts, orderBy, perShardLimit);
+        return new ScatterOutcome(merged, ShardResults(parts), failures);
+    }
+
+    private static List<ScatterShardResult> ShardResults(List<ReadOutcome> parts) =>
+        parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id, p.Result.Lsn)).ToList();
+
+    /// <summary>Runs <paramref name="shardStatement"/> on every shard (bounded concurrency); with <paramref name="allowPartial"/>, failed shards are listed instead of thrown.</summary>
+    private async Task<(List<ReadOutcome> Parts, List<ScatterShardFailure> Failures)> ReadPartsAsync(IReadOnlyList<ShardDefinition> shards, BoundStatement shardStatement, bool allowPartial, ConsistencyLevel consistency, Func<string, ulong> minLsnFor, int perShardLimit, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
+    {
         using var gate = new SemaphoreSlim(_options.ScatterConcurrency);
         var tasks = shards.Select(async shard =>
         {
@@ -78,8 +94,6 @@ public sealed class ScatterReader
             }
         }
 
-        var merged = ScatterMerge.Merge(parts, orderBy, perShardLimit);
-        var shardResults = parts.Select(p => new ScatterShardResult(p.ShardId, p.Result.Rows.Count, p.ElapsedMs, p.Target.ServedBy, p.Target.Node.Id, p.Result.Lsn)).ToList();
-        return new ScatterOutcome(merged, shardResults, failures);
+        return (parts, failures);
     }
 }

@@ -1,3 +1,4 @@
+using DataTier.Core.Sql.CrossShard;
 using DataTier.Core.Topology;
 
 namespace DataTier.Postgres.Routing;
@@ -8,7 +9,8 @@ namespace DataTier.Postgres.Routing;
 /// <param name="Writes">The statement changes data (or may): it runs on the primary and is followed by an LSN read.</param>
 /// <param name="NeedsPrimary">It must run on the primary even outside a transaction (writes, row locks).</param>
 /// <param name="Source">What named the shard, for metrics: key, hint, auto, any, none.</param>
-internal readonly record struct StatementRoute(RouteKind Kind, ShardDefinition? Shard, bool Writes, bool NeedsPrimary, string Source);
+/// <param name="Merge">For <see cref="RouteKind.AllShards"/>: how the shards' answers merge; null when they are concatenated.</param>
+internal readonly record struct StatementRoute(RouteKind Kind, ShardDefinition? Shard, bool Writes, bool NeedsPrimary, string Source, CrossShardPlan? Merge = null);
 
 /// <summary>How a statement is bound to shards.</summary>
 internal enum RouteKind
@@ -22,6 +24,6 @@ internal enum RouteKind
     /// <summary>Bound to <see cref="StatementRoute.Shard"/>.</summary>
     Shard,
 
-    /// <summary>A key-less read of sharded tables whose answer is every shard's rows concatenated: runs on each shard in turn.</summary>
+    /// <summary>A key-less read of sharded tables: runs on every shard, concatenated or merged by <see cref="StatementRoute.Merge"/>.</summary>
     AllShards,
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using DataTier.Core.Sql.CrossShard;
 using DataTier.Core.Sql.Tree;
 using DataTier.Core.Topology;
 using DataTier.Postgres.Protocol;
@@ -74,15 +75,8 @@ internal static class WireRouter
                     HowToNameTheKey);
             }
 
-            if (PgConcatenation.Obstacle(statement) is { } obstacle)
-            {
-                throw new WireException(
-                    SqlState.FeatureNotSupported,
-                    $"This read of a sharded table ({tables}) names no shard key, so it runs on every shard and returns their rows concatenated; it has {obstacle}, whose answer needs merging across shards, which the wire does not do yet.",
-                    HowToNameTheKey + " Or use the HTTP /v1/scatter API, which merges ordered and limited reads.");
-            }
-
-            return new StatementRoute(RouteKind.AllShards, null, false, false, "fanout");
+            var merge = PlanMerge(statement);
+            return new StatementRoute(RouteKind.AllShards, null, false, false, "fanout", merge.Mode == CrossShardMode.Concatenate ? null : merge);
         }
 
         ShardDefinition? shard = null;
@@ -104,6 +98,19 @@ internal static class WireRouter
         return shard is null
             ? new StatementRoute(RouteKind.AnyShard, null, writes, primary, "any")
             : new StatementRoute(RouteKind.Shard, shard, writes, primary, "auto");
+    }
+
+    /// <summary>The cross-shard plan of a key-less read; a construct it cannot merge is refused here, before any shard runs it.</summary>
+    private static CrossShardPlan PlanMerge(PgStatement statement)
+    {
+        try
+        {
+            return CrossShardPlanner.Plan(statement.Text);
+        }
+        catch (Core.Errors.DataTierException e) when (CrossShardRefusal.Is(e))
+        {
+            throw new WireException(SqlState.FeatureNotSupported, e.Message, HowToNameTheKey);
+        }
     }
 
     private static string KeyText(ShardKeyValue value, BindMessage? bind, ReadOnlySpan<uint> parameterTypes)

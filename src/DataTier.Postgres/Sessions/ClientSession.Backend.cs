@@ -72,6 +72,9 @@ internal sealed partial class ClientSession
         /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
         public bool FanOut { get; private set; }
 
+        /// <summary>How the fan-out's answers merge (ORDER BY, LIMIT, aggregates...); null: concatenated.</summary>
+        public Core.Sql.CrossShard.CrossShardPlan? Merge { get; private set; }
+
         // Metric labels of statement kinds, made once rather than per statement.
         private static readonly System.Collections.Frozen.FrozenDictionary<Core.Sql.Tree.PgStatementKind, string> KindNames =
             System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<Core.Sql.Tree.PgStatementKind>(), static k => k, static k => k.ToString().ToLowerInvariant());
@@ -94,6 +97,7 @@ internal sealed partial class ClientSession
                 }
 
                 FanOut = true;
+                Merge = route.Merge;
                 Source = route.Source;
             }
             else if (route.Kind == RouteKind.Shard)
@@ -157,33 +161,7 @@ internal sealed partial class ClientSession
 
         var topology = _services.Topology.Current;
         var shard = plan.Shard is { } planned ? topology.ShardsById.GetValueOrDefault(planned.Id, planned) : WireRouter.Designated(topology);
-        NodeDefinition node;
-        if (plan.NeedsPrimary || _deferred.Count > 0 || _consistency == ConsistencyLevel.Strong)
-        {
-            node = shard.Primary;
-        }
-        else
-        {
-            try
-            {
-                ulong own = _consistency == ConsistencyLevel.Session ? _writeLsn.GetValueOrDefault(shard.Id) : 0;
-                ulong minLsn = Math.Max(plan.MinLsn, own);
-                node = _services.ReadRouter.Route(shard, minLsn > 0 ? ConsistencyLevel.Session : _consistency, minLsn).Node;
-                if (node.Role == NodeRole.Primary && plan.MinLsn > own && !_services.Health.Get(shard.Primary).Reachable
-                    && _services.ReadRouter.Route(shard, own > 0 ? ConsistencyLevel.Session : _consistency, own).Node is { Role: not NodeRole.Primary } replica)
-                {
-                    // Only the unreachable primary has every write the cache fill must include (it died with writes its
-                    // replicas never received); the read itself asks for less: a replica answers it, and nothing is cached.
-                    node = replica;
-                    plan.SkipFill = true;
-                }
-            }
-            catch (DataTierException e)
-            {
-                throw new WireException(SqlState.ConnectionFailure, e.Message, "Retry shortly.");
-            }
-        }
-
+        var node = ChooseNode(shard, plan);
         var pool = _services.Pools.Get(node);
         var backend = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
         _outstanding = _services.ReadRouter.Outstanding.Begin(node.Id);
@@ -205,6 +183,36 @@ internal sealed partial class ClientSession
             await FlushBackendAsync(cancellationToken).ConfigureAwait(false);
             var status = await RelayExpectedAsync(cancellationToken).ConfigureAwait(false);
             _backendStatus = status ?? TransactionStatus.InTransaction;
+        }
+    }
+
+    /// <summary>The node that runs the plan on <paramref name="shard"/>: the primary for writes, transactions and strong reads, else the replica ReadRouter picks for the session's own writes.</summary>
+    private NodeDefinition ChooseNode(ShardDefinition shard, Plan plan)
+    {
+        if (plan.NeedsPrimary || _deferred.Count > 0 || _consistency == ConsistencyLevel.Strong)
+        {
+            return shard.Primary;
+        }
+
+        try
+        {
+            ulong own = _consistency == ConsistencyLevel.Session ? _writeLsn.GetValueOrDefault(shard.Id) : 0;
+            ulong minLsn = Math.Max(plan.MinLsn, own);
+            var node = _services.ReadRouter.Route(shard, minLsn > 0 ? ConsistencyLevel.Session : _consistency, minLsn).Node;
+            if (node.Role == NodeRole.Primary && plan.MinLsn > own && !_services.Health.Get(shard.Primary).Reachable
+                && _services.ReadRouter.Route(shard, own > 0 ? ConsistencyLevel.Session : _consistency, own).Node is { Role: not NodeRole.Primary } replica)
+            {
+                // Only the unreachable primary has every write the cache fill must include (it died with writes its
+                // replicas never received); the read itself asks for less: a replica answers it, and nothing is cached.
+                plan.SkipFill = true;
+                return replica;
+            }
+
+            return node;
+        }
+        catch (DataTierException e)
+        {
+            throw new WireException(SqlState.ConnectionFailure, e.Message, "Retry shortly.");
         }
     }
 

@@ -6,8 +6,8 @@ namespace DataTier.Postgres.Sessions;
 /// <content>
 /// Key-less reads of sharded tables: the statement runs on every shard in turn (each on a node the read rules pick,
 /// with the session's own writes to that shard), and the client gets one answer: the first shard's descriptions,
-/// every shard's rows, and one CommandComplete with the total. The router only lets through statements whose answer
-/// is exactly that concatenation; an error on any shard ends the read with that error.
+/// every shard's rows, and one CommandComplete with the total, when that concatenation is exactly the answer; reads that
+/// need merging go to <c>RunMergedAsync</c> (ClientSession.Merge.cs). An error on any shard ends the read with that error.
 /// </content>
 internal sealed partial class ClientSession
 {
@@ -42,6 +42,12 @@ internal sealed partial class ClientSession
                 SqlState.FeatureNotSupported,
                 "A read without a shard key runs on every shard and must be one Execute in a batch of its own, ended by Sync.",
                 "Send it separately.");
+        }
+
+        if (plan.Merge is { } merge)
+        {
+            await RunMergedAsync(plan, merge, sql, items, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         var shards = _services.Topology.Current.Shards;
