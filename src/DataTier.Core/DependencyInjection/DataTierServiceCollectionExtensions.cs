@@ -64,6 +64,7 @@ public static class DataTierServiceCollectionExtensions
         services.TryAddSingleton<ShardWriter>();
         services.TryAddSingleton<Idempotency.IdempotencySweeper>();
         services.AddHostedService(static sp => sp.GetRequiredService<Idempotency.IdempotencySweeper>());
+        services.TryAddSingleton<Ownership.ShardedTables>();
         services.TryAddSingleton<ScatterReader>();
 
         services.AddOptions<Catalog.CatalogOptions>().Bind(configuration.GetSection(Catalog.CatalogOptions.SectionName));

@@ -91,8 +91,8 @@ public static class LogEventIds
     public const int WireCancelForwarded = 5540;
     public const int WireCancelIgnored = 5541;
     public const int WireInvalidationFailed = 5550;
-    public const int WireShardedTablesLoaded = 5560;
-    public const int WireShardedTablesFailed = 5561;
+    public const int ShardedTablesLoaded = 5560;
+    public const int ShardedTablesFailed = 5561;
     public const int WireTlsCertificateLoaded = 5570;
     public const int WireTlsHandshakeFailed = 5571;
     public const int WireTlsRequired = 5572;

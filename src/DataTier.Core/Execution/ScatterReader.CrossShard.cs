@@ -14,12 +14,12 @@ namespace DataTier.Core.Execution;
 public sealed partial class ScatterReader
 {
     /// <summary>The statement's merge plan, or null when the old path answers it (the rows concatenated or merged by the request's orderBy).</summary>
-    private static CrossShardPlan? PlanMerge(BoundStatement statement)
+    private static CrossShardPlan? PlanMerge(BoundStatement statement, ShardedTableLookup? sharded)
     {
         CrossShardPlan plan;
         try
         {
-            plan = CrossShardPlanner.Plan(statement.Sql);
+            plan = CrossShardPlanner.Plan(statement.Sql, sharded);
         }
         catch (PgQueryException)
         {

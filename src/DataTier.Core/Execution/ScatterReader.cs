@@ -1,5 +1,6 @@
 using DataTier.Core.Consistency;
 using DataTier.Core.Errors;
+using DataTier.Core.Sql.Tree;
 using DataTier.Core.Topology;
 using Microsoft.Extensions.Options;
 
@@ -14,11 +15,13 @@ public sealed partial class ScatterReader
     private readonly ITopologyProvider _topology;
     private readonly ShardReader _reader;
     private readonly DataApiOptions _options;
+    private readonly Ownership.ShardedTables _sharded;
 
     /// <summary>Creates the scatter reader.</summary>
-    public ScatterReader(ITopologyProvider topology, ShardReader reader, IOptions<DataApiOptions> options)
+    public ScatterReader(ITopologyProvider topology, ShardReader reader, IOptions<DataApiOptions> options, Ownership.ShardedTables sharded)
     {
         _topology = topology;
+        _sharded = sharded;
         _reader = reader;
         _options = options.Value;
     }
@@ -32,7 +35,7 @@ public sealed partial class ScatterReader
     /// </summary>
     public async Task<ScatterOutcome> ReadAsync(IReadOnlyList<ShardDefinition> shards, BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int? limit, bool allowPartial, ConsistencyLevel consistency, Func<string, ulong> minLsnFor, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
-        if (PlanMerge(statement) is { } plan)
+        if (PlanMerge(statement, await ShardedTablesAsync(cancellationToken).ConfigureAwait(false)) is { } plan)
         {
             return await ReadMergedAsync(plan, shards, statement, orderBy, limit, allowPartial, consistency, minLsnFor, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
         }
@@ -42,6 +45,19 @@ public sealed partial class ScatterReader
         var (parts, failures) = await ReadPartsAsync(shards, shardStatement, allowPartial, consistency, minLsnFor, perShardLimit, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
         var merged = ScatterMerge.Merge(parts, orderBy, perShardLimit);
         return new ScatterOutcome(merged, ShardResults(parts), failures);
+    }
+
+    /// <summary>The sharded tables, or null when the catalog cannot say: then the planner refuses joins rather than guess.</summary>
+    private async Task<ShardedTableLookup?> ShardedTablesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new ShardedTableLookup((await _sharded.GetAsync(cancellationToken).ConfigureAwait(false)).Tables);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or DataTierException)
+        {
+            return null;
+        }
     }
 
     private static List<ScatterShardResult> ShardResults(List<ReadOutcome> parts) =>

@@ -48,12 +48,6 @@ internal static partial class WireLog
     [LoggerMessage(EventId = LogEventIds.WireInvalidationFailed, EventName = "WireInvalidationFailed", Level = LogLevel.Warning, Message = "Could not invalidate the cache after a wire write on shard {ShardId} ({ExceptionType})")]
     public static partial void InvalidationFailed(ILogger logger, string shardId, string exceptionType);
 
-    [LoggerMessage(EventId = LogEventIds.WireShardedTablesLoaded, EventName = "WireShardedTablesLoaded", Level = LogLevel.Information, Message = "Wire routing knows {Count} sharded table(s) from the catalog")]
-    public static partial void ShardedTablesLoaded(ILogger logger, int count);
-
-    [LoggerMessage(EventId = LogEventIds.WireShardedTablesFailed, EventName = "WireShardedTablesFailed", Level = LogLevel.Warning, Message = "Could not read datatier.sharded_tables from the catalog ({ExceptionType}); wire routing keeps the previous list")]
-    public static partial void ShardedTablesFailed(ILogger logger, string exceptionType);
-
     [LoggerMessage(EventId = LogEventIds.WireTlsCertificateLoaded, EventName = "WireTlsCertificateLoaded", Level = LogLevel.Information, Message = "Wire front end TLS ({Mode}): certificate {Subject} ({Thumbprint}), valid until {NotAfter:u}")]
     public static partial void TlsCertificateLoaded(ILogger logger, string subject, string thumbprint, DateTime notAfter, string mode);
 

@@ -29,7 +29,6 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<WireMetrics>();
         services.TryAddSingleton<WireFingerprints>();
         services.TryAddSingleton<BackendPools>();
-        services.TryAddSingleton<ShardedTables>();
         services.TryAddSingleton<StatementAnalyses>();
         services.TryAddSingleton<Caching.WireStatementProfiles>();
         services.TryAddSingleton<SessionRegistry>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DataTier.Core.Ownership;
 using DataTier.Core.Sql.Tree;
 
 namespace DataTier.Postgres.Routing;

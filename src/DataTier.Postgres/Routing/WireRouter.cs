@@ -105,7 +105,7 @@ internal static class WireRouter
     {
         try
         {
-            return CrossShardPlanner.Plan(statement.Text);
+            return CrossShardPlanner.Plan(statement.Text, statement.Sharded);
         }
         catch (Core.Errors.DataTierException e) when (CrossShardRefusal.Is(e))
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DataTier.Core.Ownership;
 using DataTier.Core.Caching;
 using DataTier.Core.Execution;
 using DataTier.Core.Routing;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Frozen;
+using DataTier.Core.Ownership;
 using DataTier.Core.Topology;
 using DataTier.Postgres.Protocol;
 using DataTier.Postgres.Routing;
@@ -84,16 +85,25 @@ public sealed class WireRouterTests
     }
 
     [Theory]
-    [InlineData("select count(*) from tasks", "count()")]
-    [InlineData("select title from tasks order by title", "ORDER BY")]
-    [InlineData("select title from tasks limit 5", "LIMIT")]
-    [InlineData("select distinct status from tasks", "DISTINCT")]
-    [InlineData("select status from tasks group by status", "GROUP BY")]
+    [InlineData("select count(*) from tasks")]
+    [InlineData("select title from tasks order by title")]
+    [InlineData("select title from tasks limit 5")]
+    [InlineData("select distinct status from tasks")]
+    [InlineData("select status from tasks group by status")]
+    [InlineData("select t.title from tasks t join users u on u.team_id = t.team_id order by t.title")]
+    public void Keyless_read_whose_answer_needs_merging_fans_out_with_a_merge_plan(string sql)
+    {
+        var route = Route(sql);
+        Assert.Equal(RouteKind.AllShards, route.Kind);
+        Assert.NotNull(route.Merge);
+    }
+
+    [Theory]
     [InlineData("select title, row_number() over (order by priority) from tasks", "window function")]
     [InlineData("select t.title from tasks t join users u on u.user_id = t.user_id", "join")]
     [InlineData("select title from tasks where user_id in (select user_id from users)", "subquery")]
     [InlineData("select title from tasks union select email from users", "set operation")]
-    public void Keyless_read_whose_answer_needs_merging_is_refused_naming_the_construct(string sql, string construct)
+    public void Keyless_read_whose_answer_cannot_be_merged_is_refused_naming_the_construct(string sql, string construct)
     {
         var error = Assert.Throws<WireException>(() => Route(sql));
         Assert.Equal(SqlState.FeatureNotSupported, error.SqlState);

@@ -4,8 +4,9 @@ using DataTier.Core.Sql.Tree;
 namespace DataTier.Core.Sql.CrossShard;
 
 /// <summary>
-/// Constructs anywhere in a key-less read whose answer the shards cannot give in parts: joins, subqueries, window
-/// functions, grouping sets, and aggregates that do not merge (ordered, statistical, DISTINCT).
+/// Constructs anywhere in a key-less read whose answer the shards cannot give in parts: subqueries, window
+/// functions, grouping sets, and aggregates that do not merge (ordered, statistical, DISTINCT). Joins are
+/// <see cref="CrossShardColocation"/>'s to judge.
 /// </summary>
 internal static class CrossShardObstacles
 {
@@ -35,8 +36,6 @@ internal static class CrossShardObstacles
     {
         switch (type)
         {
-            case "JoinExpr":
-                throw CrossShardRefusal.Create("a join", "rows of different shards would have to be joined; DataTier joins only within one shard, when the statement names its shard key");
             case "SubLink":
                 throw CrossShardRefusal.Create("a subquery", "it would be evaluated on each shard's rows alone, not on all of them");
             case "RangeSubselect":

@@ -23,6 +23,7 @@ internal sealed partial class CrossShardPlanBuilder
     private readonly string _sql;
     private readonly PgQueryInput _input;
     private readonly JsonElement _select;
+    private readonly ShardedTableLookup? _sharded;
     private readonly List<SqlClauseToken> _tokens;
     private readonly Dictionary<string, int> _clauses = new(StringComparer.Ordinal);
     private readonly List<Target> _targets = [];
@@ -34,8 +35,9 @@ internal sealed partial class CrossShardPlanBuilder
     private int _targetsStart;
     private int _targetsEnd;
 
-    public CrossShardPlanBuilder(string sql, PgQueryInput input, JsonElement select)
+    public CrossShardPlanBuilder(string sql, PgQueryInput input, JsonElement select, ShardedTableLookup? sharded)
     {
+        _sharded = sharded;
         _sql = sql;
         _input = input;
         _select = select;
@@ -123,10 +125,7 @@ internal sealed partial class CrossShardPlanBuilder
             }
         }
 
-        if (PgJson.Items(_select, "fromClause").Count() > 1)
-        {
-            throw CrossShardRefusal.Create("a join", "rows of different shards would have to be joined; DataTier joins only within one shard, when the statement names its shard key");
-        }
+        CrossShardColocation.Check(_select, _sharded);
 
         var distinct = PgJson.Items(_select, "distinctClause").ToArray();
         if (distinct.Length > 1 || (distinct.Length == 1 && distinct[0].EnumerateObject().Any()))

@@ -95,6 +95,7 @@ internal static class PgSqlAnalyzer
                 Hints = SqlCommentHints.Scan(sql.AsSpan(start, starts[i + 1] - start)),
                 Analysis = PgStatementAnalyzer.Analyze(node, input, sharded),
                 ParseTreeJson = JsonMarshal.GetRawUtf8Value(node).ToArray(),
+                Sharded = sharded,
             });
         }
 

@@ -34,6 +34,9 @@ internal sealed class PgStatement
 
     public required PgStatementAnalysis Analysis { get; init; }
 
+    /// <summary>The sharded tables the statement was analysed with: what the cross-shard planner proves co-located joins by.</summary>
+    public ShardedTableLookup Sharded { get; init; } = ShardedTableLookup.Empty;
+
     /// <summary>The statement's node of the parse tree, <c>{"SelectStmt": {...}}</c>, as UTF-8 JSON.</summary>
     public required ReadOnlyMemory<byte> ParseTreeJson { get; init; }
 

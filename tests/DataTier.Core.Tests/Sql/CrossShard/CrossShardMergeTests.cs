@@ -1,11 +1,15 @@
 using DataTier.Core.Errors;
 using DataTier.Core.Sql.CrossShard;
+using DataTier.Core.Sql.Tree;
+using DataTier.Core.Tests.Sql.Tree;
 
 namespace DataTier.Core.Tests.Sql.CrossShard;
 
 /// <summary>The merge of the shards' answers by a plan, over in-memory shard rows.</summary>
 public sealed class CrossShardMergeTests
 {
+    private static CrossShardPlan Plan(string sql) => CrossShardPlanner.Plan(sql, new ShardedTableLookup(PgSql.ShardedTables));
+
     private sealed class Rows(params object?[][] rows) : IShardRowStream
     {
         private int _next;
@@ -18,7 +22,7 @@ public sealed class CrossShardMergeTests
 
     private static async Task<List<object?[]>> MergeAsync(string sql, params Rows[] shards)
     {
-        var plan = CrossShardPlanner.Plan(sql);
+        var plan = Plan(sql);
         int columns = plan.TargetCount + plan.HiddenCount;
         var merge = new CrossShardMerge(plan, shards, columns);
         var answer = new List<object?[]>();

@@ -1,15 +1,19 @@
 using DataTier.Core.Errors;
 using DataTier.Core.Sql.CrossShard;
+using DataTier.Core.Sql.Tree;
+using DataTier.Core.Tests.Sql.Tree;
 
 namespace DataTier.Core.Tests.Sql.CrossShard;
 
 /// <summary>The planner's rewrite of a key-less read into what each shard runs, and its refusals.</summary>
 public sealed class CrossShardPlannerTests
 {
+    private static CrossShardPlan Plan(string sql) => CrossShardPlanner.Plan(sql, new ShardedTableLookup(PgSql.ShardedTables));
+
     [Fact]
     public void Filter_and_projection_is_concatenated_unchanged()
     {
-        var plan = CrossShardPlanner.Plan("select team_id, title from tasks where priority > 2");
+        var plan = Plan("select team_id, title from tasks where priority > 2");
 
         Assert.Equal(CrossShardMode.Concatenate, plan.Mode);
         Assert.Equal("select team_id, title from tasks where priority > 2", plan.ShardSql);
@@ -18,7 +22,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Limit_with_offset_is_pushed_down_as_their_sum_without_the_offset()
     {
-        var plan = CrossShardPlanner.Plan("select title from tasks order by created_at desc limit 10 offset 5");
+        var plan = Plan("select title from tasks order by created_at desc limit 10 offset 5");
 
         Assert.Equal(CrossShardMode.Merge, plan.Mode);
         Assert.Equal("select title, created_at AS dt_xs_0 from tasks\norder by created_at desc\nLIMIT 15", plan.ShardSql);
@@ -32,7 +36,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Order_by_a_selected_column_alias_or_position_adds_no_hidden_column()
     {
-        var plan = CrossShardPlanner.Plan("select priority as p, title from tasks\norder by p, 2 desc nulls last, title asc nulls first");
+        var plan = Plan("select priority as p, title from tasks\norder by p, 2 desc nulls last, title asc nulls first");
 
         Assert.Equal(0, plan.HiddenCount);
         Assert.Equal(
@@ -48,7 +52,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Avg_becomes_sum_named_avg_and_a_hidden_count_and_the_grouped_tail_is_cut()
     {
-        var plan = CrossShardPlanner.Plan("select status, avg(priority), count(*) filter (where user_id is null) as n from tasks where priority >= 0 group by status having avg(priority) > 1 order by 2 desc limit 3");
+        var plan = Plan("select status, avg(priority), count(*) filter (where user_id is null) as n from tasks where priority >= 0 group by status having avg(priority) > 1 order by 2 desc limit 3");
 
         Assert.Equal(CrossShardMode.Aggregate, plan.Mode);
         Assert.Equal(
@@ -66,7 +70,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Having_on_an_aggregate_not_selected_adds_it_as_a_hidden_column()
     {
-        var plan = CrossShardPlanner.Plan("select status from tasks group by status having max(priority) >= 3 and not count(*) < 2");
+        var plan = Plan("select status from tasks group by status having max(priority) >= 3 and not count(*) < 2");
 
         Assert.Equal("select status, max(priority) AS dt_xs_0, count(*) AS dt_xs_1 from tasks group by status", plan.ShardSql);
         Assert.Equal(2, plan.HiddenCount);
@@ -75,7 +79,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Group_key_not_selected_is_a_hidden_column()
     {
-        var plan = CrossShardPlanner.Plan("select count(*) from tasks group by user_id order by user_id nulls first");
+        var plan = Plan("select count(*) from tasks group by user_id order by user_id nulls first");
 
         Assert.Equal("select count(*), user_id AS dt_xs_0 from tasks group by user_id", plan.ShardSql);
         Assert.Equal([new CrossShardColumnRef(0, true)], plan.GroupKeys.ToArray());
@@ -85,7 +89,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Distinct_stays_on_the_shards_and_is_merged()
     {
-        var plan = CrossShardPlanner.Plan("select distinct status from tasks order by status limit 2");
+        var plan = Plan("select distinct status from tasks order by status limit 2");
 
         Assert.True(plan.Distinct);
         Assert.Equal("select DISTINCT status from tasks\norder by status\nLIMIT 2", plan.ShardSql);
@@ -94,7 +98,7 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Star_with_order_by_a_column_hides_that_column()
     {
-        var plan = CrossShardPlanner.Plan("select * from tasks order by priority limit 1");
+        var plan = Plan("select * from tasks order by priority limit 1");
 
         Assert.Equal("select *, priority AS dt_xs_0 from tasks\norder by priority\nLIMIT 1", plan.ShardSql);
         Assert.Equal(0, plan.StarTarget);
@@ -103,10 +107,25 @@ public sealed class CrossShardPlannerTests
     [Fact]
     public void Strings_and_comments_do_not_confuse_the_clauses()
     {
-        var plan = CrossShardPlanner.Plan("/* shard */ select title as \"from\", 'order by x' as t from tasks where title <> 'limit 3' -- limit 9\n order by 1");
+        var plan = Plan("/* shard */ select title as \"from\", 'order by x' as t from tasks where title <> 'limit 3' -- limit 9\n order by 1");
 
         Assert.Equal("/* shard */ select title as \"from\", 'order by x' as t from tasks where title <> 'limit 3' -- limit 9\norder by 1", plan.ShardSql);
         Assert.Equal(new CrossShardColumnRef(0, false), Assert.Single(plan.Order).Column);
+    }
+
+    [Theory]
+    [InlineData("select t.title, c.body from tasks t join comments c on c.team_id = t.team_id and c.user_id = t.user_id order by t.title")]
+    [InlineData("select t.title, c.body from tasks t left join comments c on t.team_id = c.team_id order by t.title")]
+    [InlineData("select title, body from tasks join comments using (team_id) order by title")]
+    [InlineData("select t.title from tasks t, comments c where t.priority > 1 and c.team_id = t.team_id order by t.title")]
+    [InlineData("select t.title, u.email from tasks t join users u on u.user_id = t.user_id order by t.title")]
+    [InlineData("select t.title, u.email from tasks t left join users u on u.user_id = t.user_id order by t.title")]
+    [InlineData("select a.title from tasks a join tasks b on b.team_id = a.team_id join public.activity_logs l on l.team_id = b.team_id order by a.title")]
+    public void Join_whose_rows_pair_only_within_one_shard_is_merged(string sql)
+    {
+        var plan = Plan(sql);
+
+        Assert.Equal(CrossShardMode.Merge, plan.Mode);
     }
 
     [Theory]
@@ -115,7 +134,12 @@ public sealed class CrossShardPlannerTests
     [InlineData("select percentile_cont(0.5) within group (order by priority) from tasks", "the ordered-set aggregate percentile_cont() WITHIN GROUP")]
     [InlineData("select string_agg(title, ',' order by title) from tasks", "the aggregate string_agg() with ORDER BY")]
     [InlineData("select array_agg(title) from tasks", "the aggregate array_agg()")]
-    [InlineData("select * from tasks t join users u on u.team_id = t.team_id", "a join")]
+    [InlineData("select * from tasks t join comments c on c.user_id = t.user_id", "a join")]
+    [InlineData("select * from tasks t join comments c on c.team_id = t.team_id or c.user_id = t.user_id", "a join")]
+    [InlineData("select * from tasks t, comments c where c.team_id = t.team_id or t.priority > 1", "a join")]
+    [InlineData("select * from tasks t join comments c using (user_id)", "a join")]
+    [InlineData("select * from tasks natural join comments", "a NATURAL join")]
+    [InlineData("select * from users u left join tasks t on t.team_id = u.team_id", "an outer join that keeps an unsharded table's rows")]
     [InlineData("select * from tasks where user_id in (select user_id from users)", "a subquery")]
     [InlineData("select title from tasks union select email from users", "a set operation (UNION, INTERSECT or EXCEPT)")]
     [InlineData("with t as (select * from tasks) select * from t", "WITH (a common table expression)")]
@@ -128,7 +152,7 @@ public sealed class CrossShardPlannerTests
     [InlineData("select status from tasks group by rollup (status)", "GROUPING SETS, ROLLUP or CUBE")]
     public void Unmergeable_construct_is_refused_by_name(string sql, string construct)
     {
-        var error = Assert.Throws<DataTierException>(() => CrossShardPlanner.Plan(sql));
+        var error = Assert.Throws<DataTierException>(() => Plan(sql));
 
         Assert.Equal(CrossShardRefusal.Code, error.Code);
         Assert.Equal(DataTierErrorKind.BadRequest, error.Kind);

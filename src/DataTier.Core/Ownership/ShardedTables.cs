@@ -1,16 +1,16 @@
 using System.Collections.Frozen;
 using DataTier.Core.Catalog;
-using DataTier.Postgres.Diagnostics;
+using DataTier.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace DataTier.Postgres.Routing;
+namespace DataTier.Core.Ownership;
 
 /// <summary>
-/// The sharded tables and their key columns (<c>datatier.sharded_tables</c> in the catalog), as the wire router needs
-/// them: read on first use and again every 30 s, keeping the last good list when the catalog does not answer.
+/// The sharded tables and their key columns (<c>datatier.sharded_tables</c> in the catalog), as routing needs them
+/// (the wire router, and the cross-shard planner's co-located joins): read on first use and again every 30 s, keeping the last good list when the catalog does not answer.
 /// </summary>
-internal sealed class ShardedTables
+public sealed partial class ShardedTables
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
     private readonly CatalogDatabase _catalog;
@@ -68,15 +68,15 @@ internal sealed class ShardedTables
             var snapshot = new Snapshot(tables.ToFrozenDictionary(StringComparer.Ordinal), same ? stale!.Version : (stale?.Version ?? 0) + 1, _time.GetTimestamp());
             if (!same)
             {
-                WireLog.ShardedTablesLoaded(_logger, tables.Count);
+                Log.Loaded(_logger, tables.Count);
             }
 
             _current = snapshot;
             return snapshot;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or Core.Errors.DataTierException && stale is not null)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or Errors.DataTierException && stale is not null)
         {
-            WireLog.ShardedTablesFailed(_logger, e.GetType().Name);
+            Log.Failed(_logger, e.GetType().Name);
             _current = stale! with { LoadedAt = _time.GetTimestamp() };
             return stale;
         }
@@ -103,5 +103,14 @@ internal sealed class ShardedTables
         }
 
         return tables;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEventIds.ShardedTablesLoaded, EventName = "ShardedTablesLoaded", Level = LogLevel.Information, Message = "Routing knows {Count} sharded table(s) from the catalog")]
+        public static partial void Loaded(ILogger logger, int count);
+
+        [LoggerMessage(EventId = LogEventIds.ShardedTablesFailed, EventName = "ShardedTablesFailed", Level = LogLevel.Warning, Message = "Could not read datatier.sharded_tables from the catalog ({ExceptionType}); routing keeps the previous list")]
+        public static partial void Failed(ILogger logger, string exceptionType);
     }
 }
