@@ -21,6 +21,14 @@ public sealed partial class CachedReader
         long started = Stopwatch.GetTimestamp();
         var shards = _scatter.Shards();
         Func<string, ulong> tokenLsn = consistency == ConsistencyLevel.Session && token is not null ? token.LsnFor : static _ => 0;
+        if (request.Page is { } page)
+        {
+            // A page is cut by a token that differs on every page: caching pages would fill entries that are hardly read again.
+            _stats.Bypass();
+            var paged = await _scatter.ReadPageAsync(shards, statement, page.Size, page.After, consistency, tokenLsn, timeoutMs, cancellationToken).ConfigureAwait(false);
+            return Uncached(paged, started) with { NextPage = paged.NextPage };
+        }
+
         if (!_options.Enabled || consistency == ConsistencyLevel.Strong || mode == CacheMode.Bypass || shards.Count == 0)
         {
             _stats.Bypass();

@@ -11,4 +11,8 @@ public sealed record ScatterAnswer(
     IReadOnlyList<ScatterShardFailure> FailedShards,
     string ServedBy,
     double ElapsedMs,
-    CacheHitInfo? Cache);
+    CacheHitInfo? Cache)
+{
+    /// <summary>For a keyset page: the next page's token; null on the last page.</summary>
+    public string? NextPage { get; init; }
+}

@@ -14,4 +14,13 @@ namespace DataTier.Core.DataPath;
 /// <param name="MaxRows">Rows per shard and in the answer at most.</param>
 /// <param name="TimeoutMs">Statement timeout per shard.</param>
 /// <param name="Cache">How the read uses the cache.</param>
-public sealed record ScatterReadRequest(BoundStatement Statement, IReadOnlyList<SortColumn> OrderBy, int? Limit, bool AllowPartial, ConsistencyLevel Consistency, SessionToken? Token, int MaxRows, int TimeoutMs, CacheMode Cache);
+public sealed record ScatterReadRequest(BoundStatement Statement, IReadOnlyList<SortColumn> OrderBy, int? Limit, bool AllowPartial, ConsistencyLevel Consistency, SessionToken? Token, int MaxRows, int TimeoutMs, CacheMode Cache)
+{
+    /// <summary>A keyset page of the statement's ORDER BY instead of the whole answer (read from the shards, never cached); null: the whole answer.</summary>
+    public ScatterPageRequest? Page { get; init; }
+}
+
+/// <summary>A keyset page: at most <paramref name="Size"/> rows after the previous page's <c>next</c> token (null: the first page).</summary>
+/// <param name="Size">Rows per page.</param>
+/// <param name="After">The previous page's token.</param>
+public sealed record ScatterPageRequest(int Size, string? After);

@@ -30,6 +30,16 @@ public sealed class QueryRequest
     public string? Cache { get; set; }
 }
 
+/// <summary>A keyset page of a scatter read: <c>{"size": 500}</c>, then <c>{"size": 500, "after": "&lt;next&gt;"}</c>.</summary>
+public sealed class PageRequest
+{
+    /// <summary>Rows per page.</summary>
+    public int Size { get; set; }
+
+    /// <summary>The previous page's <c>next</c> token; absent for the first page.</summary>
+    public string? After { get; set; }
+}
+
 /// <summary>POST /v1/execute.</summary>
 public sealed class ExecuteRequest
 {
@@ -126,4 +136,7 @@ public sealed class ScatterRequest
 
     /// <summary>auto (default), bypass or refresh.</summary>
     public string? Cache { get; set; }
+
+    /// <summary>A keyset page of the statement's ORDER BY instead of the whole answer.</summary>
+    public PageRequest? Page { get; set; }
 }

@@ -167,6 +167,27 @@ public static class DataEndpoints
         await AnswerWriter.SendAsync(http, w);
     }
 
+    /// <summary>The request's keyset page, checked: it replaces orderBy, limit and partial answers, which would make pages skip rows.</summary>
+    private static ScatterPageRequest? ReadPage(ScatterRequest request, int maxRows)
+    {
+        if (request.Page is not { } page)
+        {
+            return null;
+        }
+
+        if (page.Size < 1 || page.Size > maxRows)
+        {
+            throw ProblemException.InvalidRequest($"'page.size' is {page.Size}; it must be between 1 and {maxRows} (maxRows).");
+        }
+
+        if (request.OrderBy is { Count: > 0 } || request.Limit is not null || request.AllowPartial)
+        {
+            throw ProblemException.InvalidRequest("'page' pages by the statement's own ORDER BY: leave out 'orderBy', 'limit' and 'allowPartial'.");
+        }
+
+        return new ScatterPageRequest(page.Size, page.After);
+    }
+
     private static async Task ScatterAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {
         var request = await ReadAsync(http, ServerJsonContext.Default.ScatterRequest);
@@ -192,7 +213,8 @@ public static class DataEndpoints
 
         int? limit = request.Limit is int l ? Math.Min(l, data.Options.MaxRows) : null;
         var mode = ParseCacheMode(request.Cache);
-        var outcome = await data.ScatterAsync(new ScatterReadRequest(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, mode), http.RequestAborted);
+        var page = ReadPage(request, limits.MaxRows);
+        var outcome = await data.ScatterAsync(new ScatterReadRequest(statement, orderBy, limit, request.AllowPartial, consistency, token, limits.MaxRows, limits.TimeoutMs, mode) { Page = page }, http.RequestAborted);
         var w = AnswerWriter.Start();
         {
             w.WriteStartObject();
@@ -202,6 +224,14 @@ public static class DataEndpoints
             w.WriteBoolean("truncated", outcome.Truncated);
             w.WriteString("servedBy", outcome.ServedBy);
             WriteCacheInfo(w, outcome.Cache);
+            if (page is not null)
+            {
+                w.WriteStartObject("page");
+                w.WriteNumber("size", page.Size);
+                w.WriteString("next", outcome.NextPage);
+                w.WriteEndObject();
+            }
+
             w.WritePropertyName("shards");
             w.WriteStartArray();
             foreach (var s in outcome.Shards)

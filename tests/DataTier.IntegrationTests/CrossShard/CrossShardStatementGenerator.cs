@@ -7,7 +7,8 @@ namespace DataTier.IntegrationTests.CrossShard;
 /// Random key-less reads of the demo table <c>tasks</c>: filters, ORDER BY on one to three columns (ASC/DESC, NULLS
 /// FIRST/LAST, by name, alias or position, selected or not), LIMIT/OFFSET, count/sum/min/max/avg/bool_and/bool_or with
 /// and without FILTER, GROUP BY (columns and an expression, selected or not), HAVING, DISTINCT, and constructs DataTier
-/// must refuse. Every choice comes from the seeded <see cref="Random"/>, so a seed replays a run.
+/// must refuse; and joins of tasks with itself on the shard key (co-located: merged like one table). Every choice comes
+/// from the seeded <see cref="Random"/>, so a seed replays a run.
 /// </summary>
 public sealed class CrossShardStatementGenerator(Random random, IReadOnlyList<string> timestamps)
 {
@@ -31,7 +32,7 @@ public sealed class CrossShardStatementGenerator(Random random, IReadOnlyList<st
         ("select title, row_number() over (order by created_at) from tasks", "the window function row_number() OVER (...)"),
         ("select percentile_cont(0.5) within group (order by priority) from tasks", "the ordered-set aggregate percentile_cont() WITHIN GROUP"),
         ("select string_agg(title, ',' order by title) from tasks where priority = 1", "the aggregate string_agg() with ORDER BY"),
-        ("select t.title from tasks t join users u on u.team_id = t.team_id and u.user_id = t.user_id", "a join"),
+        ("select a.title from tasks a join tasks b on b.user_id = a.user_id and b.task_id <> a.task_id", "a join"),
         ("select title from tasks where user_id in (select user_id from users where email like 'user1@%')", "a subquery"),
         ("select status from tasks union select email from users", "a set operation (UNION, INTERSECT or EXCEPT)"),
         ("select stddev(priority) from tasks", "the aggregate stddev()"),
@@ -46,7 +47,8 @@ public sealed class CrossShardStatementGenerator(Random random, IReadOnlyList<st
         {
             < 40 => Rows(),
             < 80 => Grouped(),
-            < 93 => Distinct(),
+            < 88 => Distinct(),
+            < 94 => Joined(),
             _ => Refusal(),
         };
     }
@@ -206,6 +208,26 @@ public sealed class CrossShardStatementGenerator(Random random, IReadOnlyList<st
         }
 
         return new GeneratedStatement(sql.ToString(), order, keyColumns, limited, null);
+    }
+
+    private GeneratedStatement Joined()
+    {
+        string on = "b.team_id = a.team_id and b.task_id = a.task_id";
+        string filter = random.Next(2) == 0 ? "" : $" where a.priority > {random.Next(4)}";
+        switch (random.Next(4))
+        {
+            case 0:
+                string limit = random.Next(2) == 0 ? "" : $" limit {random.Next(40)} offset {random.Next(20)}";
+                // Without LIMIT the answer must stay under the HTTP API's maxRows (10,000): narrow it.
+                filter = limit.Length == 0 ? $" where a.priority > {1 + random.Next(3)}" : filter;
+                return new GeneratedStatement($"select a.task_id, a.title, b.priority from tasks a join tasks b on {on}{filter} order by a.task_id{Direction()}{limit}", AnswerOrder.Total, [], limit.Length > 0, null);
+            case 1:
+                return new GeneratedStatement($"select a.status, count(*), sum(b.priority), max(b.title) from tasks a join tasks b using (team_id) where a.task_id = b.task_id group by a.status", AnswerOrder.Multiset, [], false, null);
+            case 2:
+                return new GeneratedStatement($"select a.task_id, b.title from tasks a left join tasks b on {on} and b.priority > 2{filter} order by 1 limit {random.Next(50)}", AnswerOrder.Total, [], true, null);
+            default:
+                return new GeneratedStatement($"select count(*), avg(b.priority) from tasks a, tasks b where a.team_id = b.team_id and a.task_id = b.task_id and a.status = 'open'", AnswerOrder.Multiset, [], false, null);
+        }
     }
 
     private GeneratedStatement Distinct()

@@ -27,6 +27,9 @@ public sealed class ServerProcessHandle : IAsyncDisposable
     /// <summary>Where the server listens.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The server's process id (for reading its memory), once started.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The server is not started.");
+
     /// <summary>The server's output so far (for failure messages).</summary>
     public string Output => File.Exists(_logPath) ? File.ReadAllText(_logPath) : "";
 
@@ -132,7 +135,8 @@ public sealed class ServerProcessHandle : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port on 127.0.0.1 that is free now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -28,6 +28,9 @@ internal sealed partial class CrossShardMerge
 
     public CrossShardLayout Layout => _layout;
 
+    /// <summary>The row last answered, with its hidden columns (what a keyset page takes its next token from).</summary>
+    public object?[]? LastRow { get; private set; }
+
     /// <summary>The next row of the answer (the visible columns), or null after the last.</summary>
     public async ValueTask<object?[]?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +56,7 @@ internal sealed partial class CrossShardMerge
             }
 
             _answered++;
+            LastRow = row;
             return Project(row);
         }
 

@@ -44,6 +44,10 @@ internal sealed partial class CrossShardPlanBuilder
             bool descending = direction == "SORTBY_DESC";
             bool nullsFirst = nulls == "SORTBY_NULLS_FIRST" || (nulls == "SORTBY_NULLS_DEFAULT" && descending);
             keys.Add(new CrossShardSortKey(SortColumn(node, aggregate, items[i]), descending, nullsFirst));
+            if (_page is not null)
+            {
+                _orderTexts.Add(OrderExpressionText(node, items[i]));
+            }
         }
 
         return keys.MoveToImmutable();

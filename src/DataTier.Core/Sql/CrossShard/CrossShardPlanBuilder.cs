@@ -24,6 +24,7 @@ internal sealed partial class CrossShardPlanBuilder
     private readonly PgQueryInput _input;
     private readonly JsonElement _select;
     private readonly ShardedTableLookup? _sharded;
+    private readonly CrossShardPage? _page;
     private readonly List<SqlClauseToken> _tokens;
     private readonly Dictionary<string, int> _clauses = new(StringComparer.Ordinal);
     private readonly List<Target> _targets = [];
@@ -35,16 +36,17 @@ internal sealed partial class CrossShardPlanBuilder
     private int _targetsStart;
     private int _targetsEnd;
 
-    public CrossShardPlanBuilder(string sql, PgQueryInput input, JsonElement select, ShardedTableLookup? sharded)
+    public CrossShardPlanBuilder(string sql, PgQueryInput input, JsonElement select, ShardedTableLookup? sharded, CrossShardPage? page = null)
     {
         _sharded = sharded;
+        _page = page;
         _sql = sql;
         _input = input;
         _select = select;
         _tokens = SqlClauseScanner.Scan(sql);
     }
 
-    private sealed record Target(JsonElement Value, string? Alias, int Start, int End, bool IsStar, string Key, string? Aggregate);
+    private sealed record Target(JsonElement Value, string? Alias, int Start, int End, int FirstToken, int EndToken, bool IsStar, string Key, string? Aggregate);
 
     public CrossShardPlan Build()
     {
@@ -59,7 +61,11 @@ internal sealed partial class CrossShardPlanBuilder
         long? limit = ReadLimit("limitCount", "LIMIT");
         long offset = ReadLimit("limitOffset", "OFFSET") ?? 0;
         bool ordered = PgJson.TryGet(_select, "sortClause", out _);
-        if (!aggregate && !ordered && !distinct && limit is null && offset == 0)
+        if (_page is not null)
+        {
+            CheckPageable(aggregate, distinct, ordered, limit, offset);
+        }
+        else if (!aggregate && !ordered && !distinct && limit is null && offset == 0)
         {
             return new CrossShardPlan { Mode = CrossShardMode.Concatenate, ShardSql = _sql, TargetCount = _targets.Count, StarTarget = StarTarget() };
         }
@@ -79,8 +85,14 @@ internal sealed partial class CrossShardPlanBuilder
             ReadTargetAggregates(targetTexts);
         }
 
-        var order = ReadOrder(aggregate);
+        var order = _order = ReadOrder(aggregate);
         var having = aggregate && PgJson.TryGet(_select, "havingClause", out var havingNode) ? Predicate(havingNode) : null;
+        if (_page is { } page)
+        {
+            // One row past the page: it proves the page does not end inside a run of equal sort keys (see CrossShardPage).
+            limit = page.Size + 1L;
+        }
+
         long? shardLimit = aggregate || limit is null ? null : checked(limit.Value + offset);
         return new CrossShardPlan
         {
@@ -189,7 +201,7 @@ internal sealed partial class CrossShardPlanBuilder
             PgJson.IsNode(nodes[i], "ResTarget", out var target);
             var value = target.GetProperty("val");
             bool star = PgJson.IsNode(value, "ColumnRef", out var columnRef) && PgJson.Items(columnRef, "fields").Any(f => PgJson.IsNode(f, "A_Star", out _));
-            _targets.Add(new Target(value, PgJson.String(target, "name"), items[i].Start, items[i].End, star, CrossShardNodeKey.Of(value), AggregateName(value)));
+            _targets.Add(new Target(value, PgJson.String(target, "name"), items[i].Start, items[i].End, items[i].FirstToken, items[i].EndToken, star, CrossShardNodeKey.Of(value), AggregateName(value)));
         }
     }
 
@@ -250,7 +262,15 @@ internal sealed partial class CrossShardPlanBuilder
 
         int tailStart = _targetsEnd < _tokens.Count ? _tokens[_targetsEnd].Start : _sql.Length;
         int bodyEnd = aggregate ? FirstClause("having", "window", "order", "limit", "offset", "fetch") : FirstClause("order", "limit", "offset", "fetch");
-        sql.Append(' ').Append(_sql.AsSpan(tailStart, CharStart(bodyEnd) - tailStart).TrimEnd());
+        if (_page is { After: not null })
+        {
+            AppendPageBody(sql, tailStart, bodyEnd);
+        }
+        else
+        {
+            sql.Append(' ').Append(_sql.AsSpan(tailStart, CharStart(bodyEnd) - tailStart).TrimEnd());
+        }
+
         if (!aggregate && _clauses.TryGetValue("order", out int orderToken))
         {
             int orderEnd = ClauseEnd(orderToken);

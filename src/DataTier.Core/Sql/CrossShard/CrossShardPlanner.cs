@@ -12,10 +12,11 @@ internal static class CrossShardPlanner
 {
     /// <summary>Plans one SELECT (PostgreSQL syntax, <c>$n</c> parameters).</summary>
     /// <param name="sql">The statement.</param>
+    /// <param name="page">A keyset page to plan (ORDER BY required, no LIMIT/OFFSET, no aggregates); null: the whole answer.</param>
     /// <param name="sharded">The sharded tables and their keys: a join runs on every shard only when it equates the keys of all of them; null when the catalog cannot say, and then every join is refused.</param>
     /// <exception cref="Errors.DataTierException">A construct that cannot be merged (<see cref="CrossShardRefusal.Code"/>).</exception>
     /// <exception cref="PgQueryException">The text does not parse.</exception>
-    public static CrossShardPlan Plan(string sql, ShardedTableLookup? sharded)
+    public static CrossShardPlan Plan(string sql, ShardedTableLookup? sharded, CrossShardPage? page = null)
     {
         var input = PgQueryInput.Create(sql);
         using var document = JsonDocument.Parse(PgQuery.ParseToJson(input), PgSqlAnalyzer.JsonOptions);
@@ -31,6 +32,6 @@ internal static class CrossShardPlanner
             throw CrossShardRefusal.Create("a statement other than SELECT", "only reads run on every shard");
         }
 
-        return new CrossShardPlanBuilder(sql, input, select, sharded).Build();
+        return new CrossShardPlanBuilder(sql, input, select, sharded, page).Build();
     }
 }

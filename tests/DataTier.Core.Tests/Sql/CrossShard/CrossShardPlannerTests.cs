@@ -113,6 +113,41 @@ public sealed class CrossShardPlannerTests
         Assert.Equal(new CrossShardColumnRef(0, false), Assert.Single(plan.Order).Column);
     }
 
+    [Fact]
+    public void First_page_reads_one_row_past_its_size_in_the_statements_order()
+    {
+        var plan = CrossShardPlanner.Plan("select title from tasks order by created_at desc, task_id", new ShardedTableLookup(PgSql.ShardedTables), new CrossShardPage(10, null, 1));
+
+        Assert.Equal(CrossShardMode.Merge, plan.Mode);
+        Assert.Equal(11, plan.Limit);
+        Assert.Equal("select title, created_at AS dt_xs_0, task_id AS dt_xs_1 from tasks\norder by created_at desc, task_id\nLIMIT 11", plan.ShardSql);
+    }
+
+    [Fact]
+    public void Page_after_a_token_keeps_the_statements_filter_and_adds_rows_after_the_token_by_direction_and_nulls()
+    {
+        var plan = CrossShardPlanner.Plan(
+            "select title, priority as p from tasks where priority > 2 -- hot\norder by created_at desc, p, task_id",
+            new ShardedTableLookup(PgSql.ShardedTables),
+            new CrossShardPage(10, [DateTime.UnixEpoch, null, "t-9"], 2));
+
+        Assert.Equal(
+            "select title, priority as p, created_at AS dt_xs_0, task_id AS dt_xs_1 from tasks where (\npriority > 2 -- hot\n) AND (((created_at) < $2) OR ((created_at) = $2 AND (priority) IS NULL AND ((task_id) > $3 OR (task_id) IS NULL)))\norder by created_at desc, p, task_id\nLIMIT 11",
+            plan.ShardSql);
+    }
+
+    [Theory]
+    [InlineData("select title from tasks", "a page of a read without ORDER BY")]
+    [InlineData("select status, count(*) from tasks group by status order by status", "a page of an aggregate read")]
+    [InlineData("select distinct status from tasks order by status", "a page of a DISTINCT read")]
+    [InlineData("select title from tasks order by title limit 5", "LIMIT or OFFSET with a page")]
+    public void Read_that_cannot_be_paged_is_refused_by_name(string sql, string construct)
+    {
+        var error = Assert.Throws<DataTierException>(() => CrossShardPlanner.Plan(sql, new ShardedTableLookup(PgSql.ShardedTables), new CrossShardPage(10, null, 1)));
+
+        Assert.Contains($"refused: {construct} cannot be merged exactly", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("select t.title, c.body from tasks t join comments c on c.team_id = t.team_id and c.user_id = t.user_id order by t.title")]
     [InlineData("select t.title, c.body from tasks t left join comments c on t.team_id = c.team_id order by t.title")]
