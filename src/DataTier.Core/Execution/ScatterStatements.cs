@@ -22,6 +22,13 @@ public static class ScatterStatements
     public static IReadOnlyList<string> VisibilityPrelude(string ring, string shardId) =>
         ["SET LOCAL search_path = datatier_visible, public", $"SET LOCAL datatier.ring = {SqlQuoting.Literal(ring)}", $"SET LOCAL datatier.shard = {SqlQuoting.Literal(shardId)}"];
 
+    /// <summary>
+    /// <see cref="VisibilityPrelude"/> as one query, for a front end that runs the fan-out read in the same implicit
+    /// transaction (the wire's extended protocol, before one Sync): <c>set_config(..., true)</c> lasts to its end.
+    /// </summary>
+    public static string VisibilityQuery(string ring, string shardId) =>
+        $"select set_config('search_path', 'datatier_visible, public', true), set_config('datatier.ring', {SqlQuoting.Literal(ring)}, true), set_config('datatier.shard', {SqlQuoting.Literal(shardId)}, true)";
+
     private static BoundStatement Wrap(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int limit)
     {
         var sql = new StringBuilder("select * from (").Append(statement.Sql).Append("\n) as dt_scatter");

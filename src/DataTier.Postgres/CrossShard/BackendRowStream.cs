@@ -34,9 +34,20 @@ internal sealed class BackendRowStream : IShardRowStream
     public BackendConnection Backend => _backend;
 
     /// <summary>Writes the shard's statement with the client's parameters and the result formats the merge asks for.</summary>
-    public void Send(string sql, ReadOnlySpan<uint> parameterTypes, ReadOnlySpan<FormatCode> parameterFormats, ReadOnlySpan<ReadOnlyMemory<byte>?> parameters, ReadOnlySpan<FormatCode> resultFormats)
+    /// <param name="prelude">A query run first in the same implicit transaction (the ownership filter of a shard in a move), its answer skipped; null: none.</param>
+    public void Send(string? prelude, string sql, ReadOnlySpan<uint> parameterTypes, ReadOnlySpan<FormatCode> parameterFormats, ReadOnlySpan<ReadOnlyMemory<byte>?> parameters, ReadOnlySpan<FormatCode> resultFormats)
     {
         var writer = _backend.Writer;
+        if (prelude is not null)
+        {
+            // Messages up to Sync form one implicit transaction, and each is processed after the one before it: the
+            // statement below is parsed with the prelude's search_path. The prelude's row (no RowDescription, as it is
+            // not described) is passed over by StartAsync.
+            FrontendMessageWriter.WriteParse(writer, "", prelude, []);
+            FrontendMessageWriter.WriteBind(writer, "", "", [], [], []);
+            FrontendMessageWriter.WriteExecute(writer, "", 0);
+        }
+
         FrontendMessageWriter.WriteParse(writer, "", sql, parameterTypes);
         FrontendMessageWriter.WriteBind(writer, "", "", parameterFormats, parameters, resultFormats);
         FrontendMessageWriter.WriteDescribe(writer, StatementOrPortal.Portal, "");

@@ -44,13 +44,22 @@ internal sealed partial class ClientSession
                 "Send it separately.");
         }
 
+        var shards = _services.Topology.Current.Shards;
         if (plan.Merge is { } merge)
         {
             await RunMergedAsync(plan, merge, sql, items, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var shards = _services.Topology.Current.Shards;
+        if (shards.Any(static s => s.VisibilityRing is not null))
+        {
+            // A range is in a move: its rows are on two shards until the switch. The merged path reads each shard
+            // through its ownership filter, so each row is answered once; the plan concatenates.
+            var statement = plan.Statements[0];
+            await RunMergedAsync(plan, Core.Sql.CrossShard.CrossShardPlanner.Plan(statement.Text, statement.Sharded), sql, items, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var progress = new FanOutProgress();
         _fanOut = progress;
         try

@@ -146,7 +146,8 @@ internal sealed partial class ClientSession
             var leg = new MergeLeg(new BackendRowStream(backend, shard.Id, _services.Options.BackendIoTimeoutMs), pool, _services.ReadRouter.Outstanding.Begin(node.Id));
             legs.Add(leg);
             _services.Metrics.StatementsFor(plan.Kind, plan.Source, node.Role == NodeRole.Primary).Inc();
-            leg.Stream.Send(merge.ShardSql, parameterTypes, parameterFormats, parameters, resultFormats);
+            string? prelude = shard.VisibilityRing is { } ring ? Core.Execution.ScatterStatements.VisibilityQuery(ring, shard.Id) : null;
+            leg.Stream.Send(prelude, merge.ShardSql, parameterTypes, parameterFormats, parameters, resultFormats);
         }
 
         // Every shard has its statement before the first answer is awaited: they run side by side.
