@@ -1,5 +1,6 @@
 using DataTier.Core.DependencyInjection;
 using DataTier.Server.Auth;
+using DataTier.Server.Compression;
 using DataTier.Server.Endpoints;
 using DataTier.Server.Jobs;
 using DataTier.Server.Problems;
@@ -94,6 +95,7 @@ public static class DataTierHost
 
         services.AddDataTierJobs(configuration);
         services.AddDataTierRateLimiting(configuration);
+        services.AddDataTierCompression(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.ServerJsonContext.Default));
@@ -104,6 +106,8 @@ public static class DataTierHost
         app.UseExceptionHandler();
         app.UseMiddleware<StatusProblemMiddleware>();
         app.UseMiddleware<Diagnostics.HttpMetricsMiddleware>();
+        // Inside the metrics, so a request's duration includes compressing its answer.
+        app.UseDataTierCompression();
         app.UseMiddleware<ApiKeyAccessMiddleware>();
         if (app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value.RequestsPerSecond > 0)
         {

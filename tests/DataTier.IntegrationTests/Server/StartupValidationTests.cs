@@ -30,6 +30,7 @@ public sealed class StartupValidationTests
     [InlineData("DataTier:Routing:ReplicaPolicy", "random", "DataTier:Routing:ReplicaPolicy is 'random'")]
     [InlineData("DataTier:DataApi:IdempotencyRetentionHours", "0", "IdempotencyRetentionHours")]
     [InlineData("DataTier:RateLimit:Burst", "-1", "DataTier:RateLimit:RequestsPerSecond (100000) and Burst (-1) must be 0 or more.")]
+    [InlineData("DataTier:Compression:BrotliQuality", "12", "DataTier:Compression:BrotliQuality is 12; it must be between 0 (fastest) and 11 (smallest).")]
     public async Task A_bad_setting_stops_start_up_with_a_message_that_names_it(string key, string value, string expected)
     {
         var config = ValidConfig();
