@@ -45,10 +45,10 @@ public sealed class CrossShardMemoryTests(ClusterFixture fixture, ITestOutputHel
     {
         await using var server = await StartAsync();
         await using var connection = await Db.OpenAsync(ConnectionString(server));
-        await CountAsync(connection, "select * from activity_logs order by created_at limit 10 offset 10");
+        await Db.CountRowsAsync(connection, "select * from activity_logs order by created_at limit 10 offset 10");
         long before = Rss(server);
 
-        var (rows, peak) = await MeasureAsync(server, () => CountAsync(connection, "select * from activity_logs order by created_at limit 10 offset 100000"));
+        var (rows, peak) = await MeasureAsync(server, () => Db.CountRowsAsync(connection, "select * from activity_logs order by created_at limit 10 offset 100000"));
 
         output.WriteLine($"RSS {before / 1048576} MB before, peak {peak / 1048576} MB while merging past 100,000 rows: +{(peak - before) / 1048576} MB");
         Assert.Equal(10, rows);
@@ -60,9 +60,9 @@ public sealed class CrossShardMemoryTests(ClusterFixture fixture, ITestOutputHel
     {
         await using var server = await StartAsync();
         await using var connection = await Db.OpenAsync(ConnectionString(server));
-        await CountAsync(connection, $"select * from activity_logs where action = '{_marker}' order by created_at limit 10");
+        await Db.CountRowsAsync(connection, $"select * from activity_logs where action = '{_marker}' order by created_at limit 10");
 
-        var (rows, peak) = await MeasureAsync(server, () => CountAsync(connection, $"select * from activity_logs where action = '{_marker}' order by created_at"));
+        var (rows, peak) = await MeasureAsync(server, () => Db.CountRowsAsync(connection, $"select * from activity_logs where action = '{_marker}' order by created_at"));
 
         output.WriteLine($"{rows} rows merged and streamed; peak RSS {peak / 1048576} MB");
         Assert.Equal(2L * RowsPerShard, rows);
@@ -88,19 +88,6 @@ public sealed class CrossShardMemoryTests(ClusterFixture fixture, ITestOutputHel
         CommandTimeout = 180,
         Pooling = false,
     }.ConnectionString;
-
-    private static async Task<long> CountAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        long rows = 0;
-        while (await reader.ReadAsync())
-        {
-            rows++;
-        }
-
-        return rows;
-    }
 
     /// <summary>Runs <paramref name="read"/> while sampling the server's RSS every 10 ms.</summary>
     private static async Task<(long Rows, long PeakRss)> MeasureAsync(ServerProcessHandle server, Func<Task<long>> read)

@@ -32,7 +32,7 @@ public sealed class WireFanOutDuringMoveTests(ClusterFixture fixture, ITestOutpu
         try
         {
             await using var connection = await Db.OpenAsync(wire.ConnectionString());
-            long tasks = await CountRowsAsync(connection, "select task_id from tasks");
+            long tasks = await Db.CountRowsAsync(connection, "select task_id from tasks");
             Assert.Equal(HttpStatusCode.Created, (await Api.PostAsync(admin, "/admin/shards", new { id = "s3", weight = 1, primary = extra.AppConnectionString })).Status);
             var (status, started) = await Api.PostAsync(admin, "/admin/rebalance", new { });
             Assert.Equal(HttpStatusCode.Accepted, status);
@@ -42,7 +42,7 @@ public sealed class WireFanOutDuringMoveTests(ClusterFixture fixture, ITestOutpu
             var merged = new List<long>();
             while ((string?)(await Api.GetAsync(admin, $"/admin/rebalance/{moveId}")).Body!["state"] == "running")
             {
-                concatenated.Add(await CountRowsAsync(connection, "select task_id from tasks"));
+                concatenated.Add(await Db.CountRowsAsync(connection, "select task_id from tasks"));
                 await using var count = new NpgsqlCommand("select count(*) from tasks", connection);
                 merged.Add((long)(await count.ExecuteScalarAsync())!);
             }
@@ -62,16 +62,4 @@ public sealed class WireFanOutDuringMoveTests(ClusterFixture fixture, ITestOutpu
         }
     }
 
-    private static async Task<long> CountRowsAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        long rows = 0;
-        while (await reader.ReadAsync())
-        {
-            rows++;
-        }
-
-        return rows;
-    }
 }
