@@ -23,7 +23,7 @@ public sealed class CrossShardStatementGenerator(Random random, IReadOnlyList<st
         "count(*)", "count(user_id)", "sum(priority)", "sum(user_id)", "avg(priority)", "avg(user_id)", "min(title)", "max(title)",
         "min(created_at)", "max(created_at)", "min(user_id)", "max(priority)", "bool_and(priority > 1)", "bool_or(user_id is null)",
         "count(*) filter (where priority > 2)", "sum(priority) filter (where status = 'open')", "avg(priority) filter (where user_id is not null)",
-        "max(status)", "max(team_id)",
+        "max(status)", "max(team_id)", "count(distinct team_id)", "min(distinct title)",
     ];
 
     private static readonly (string Sql, string Construct)[] Refused =

@@ -10,29 +10,34 @@ namespace DataTier.Core.Sql.CrossShard;
 /// </summary>
 internal static class CrossShardObstacles
 {
-    public static void Check(JsonElement element)
+    /// <param name="element">The statement's tree.</param>
+    /// <param name="shardKey">
+    /// The shard key column when the read is of one sharded table, else null: <c>count(DISTINCT key)</c> and
+    /// <c>sum(DISTINCT key)</c> merge exactly, as each key value lives on one shard only.
+    /// </param>
+    public static void Check(JsonElement element, string? shardKey)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    CheckNode(property.Name, property.Value);
-                    Check(property.Value);
+                    CheckNode(property.Name, property.Value, shardKey);
+                    Check(property.Value, shardKey);
                 }
 
                 break;
             case JsonValueKind.Array:
                 foreach (var item in element.EnumerateArray())
                 {
-                    Check(item);
+                    Check(item, shardKey);
                 }
 
                 break;
         }
     }
 
-    private static void CheckNode(string type, JsonElement body)
+    private static void CheckNode(string type, JsonElement body, string? shardKey)
     {
         switch (type)
         {
@@ -45,12 +50,12 @@ internal static class CrossShardObstacles
             case "GroupingSet":
                 throw CrossShardRefusal.Create("GROUPING SETS, ROLLUP or CUBE", "DataTier merges plain GROUP BY lists");
             case "FuncCall":
-                CheckCall(body);
+                CheckCall(body, shardKey);
                 break;
         }
     }
 
-    private static void CheckCall(JsonElement call)
+    private static void CheckCall(JsonElement call, string? shardKey)
     {
         var parts = PgJson.Items(call, "funcname").Select(PgJson.StringNode).ToArray();
         string name = parts.Length > 0 ? parts[^1] ?? "" : "";
@@ -77,9 +82,15 @@ internal static class CrossShardObstacles
                 "the shards' partial results do not combine into exactly PostgreSQL's answer");
         }
 
-        if (CrossShardFunctions.Mergeable.ContainsKey(name) && PgJson.Bool(call, "agg_distinct"))
+        if (CrossShardFunctions.Mergeable.ContainsKey(name) && PgJson.Bool(call, "agg_distinct") && !DistinctMerges(name, call, shardKey))
         {
             throw CrossShardRefusal.Create($"{name}(DISTINCT ...)", "the same value may occur on several shards and would be counted once per shard");
         }
     }
+
+    // min/max ignore duplicates anyway; count and sum of DISTINCT shard keys add up, since no key value is on two shards.
+    private static bool DistinctMerges(string name, JsonElement call, string? shardKey) =>
+        name is "min" or "max"
+        || (name is "count" or "sum" && shardKey is not null && PgJson.Items(call, "args").ToArray() is [var argument]
+            && PgJson.IsNode(argument, "ColumnRef", out var column) && PgJson.Items(column, "fields").Select(PgJson.StringNode).LastOrDefault() == shardKey);
 }

@@ -51,7 +51,7 @@ internal sealed partial class CrossShardPlanBuilder
     public CrossShardPlan Build()
     {
         CheckTopLevel();
-        CrossShardObstacles.Check(_select);
+        CrossShardObstacles.Check(_select, OnlyTableKey());
         FindClauses();
         ReadTargets();
 
@@ -111,6 +111,13 @@ internal sealed partial class CrossShardPlanBuilder
             ShardLimit = shardLimit,
         };
     }
+
+    /// <summary>The shard key column when FROM is one sharded table, else null.</summary>
+    private string? OnlyTableKey() =>
+        PgJson.Items(_select, "fromClause").ToArray() is [var only] && PgJson.IsNode(only, "RangeVar", out var range) && _sharded is not null
+        && _sharded.TryGetKeyColumn(PgJson.String(range, "schemaname"), PgJson.String(range, "relname") ?? "", out var key)
+            ? key
+            : null;
 
     private int StarTarget() => _targets.FindIndex(t => t.IsStar);
 

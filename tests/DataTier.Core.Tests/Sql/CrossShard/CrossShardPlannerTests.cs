@@ -164,7 +164,20 @@ public sealed class CrossShardPlannerTests
     }
 
     [Theory]
+    [InlineData("select count(distinct team_id) from tasks")]
+    [InlineData("select status, count(distinct team_id) from tasks group by status having count(distinct team_id) > 1")]
+    [InlineData("select max(distinct title), min(distinct priority) from tasks")]
+    public void Distinct_aggregate_that_merges_exactly_is_planned(string sql)
+    {
+        var plan = Plan(sql);
+
+        Assert.Equal(CrossShardMode.Aggregate, plan.Mode);
+        Assert.Contains("distinct", plan.ShardSql, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("select count(distinct user_id) from tasks", "count(DISTINCT ...)")]
+    [InlineData("select count(distinct t.team_id) from tasks t join public.activity_logs l using (team_id)", "count(DISTINCT ...)")]
     [InlineData("select row_number() over (order by priority) from tasks", "the window function row_number() OVER (...)")]
     [InlineData("select percentile_cont(0.5) within group (order by priority) from tasks", "the ordered-set aggregate percentile_cont() WITHIN GROUP")]
     [InlineData("select string_agg(title, ',' order by title) from tasks", "the aggregate string_agg() with ORDER BY")]
