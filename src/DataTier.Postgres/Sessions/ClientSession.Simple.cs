@@ -37,6 +37,12 @@ internal sealed partial class ClientSession
         }
 
         var plan = RouteQuery(statements);
+        if (plan.Split is not null)
+        {
+            await RunSplitInsertAsync(plan, null, sync: true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (plan.FanOut)
         {
             await RunFanOutAsync(plan, sql, null, sync: true, cancellationToken).ConfigureAwait(false);

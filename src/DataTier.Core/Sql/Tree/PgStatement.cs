@@ -34,6 +34,9 @@ internal sealed class PgStatement
 
     public required PgStatementAnalysis Analysis { get; init; }
 
+    /// <summary>The rows of a multi-row <c>INSERT ... VALUES</c> into a sharded table, for splitting it by shard; null for any other statement.</summary>
+    public PgInsertValues? InsertValues { get; init; }
+
     /// <summary>The statement's node of the parse tree, <c>{"SelectStmt": {...}}</c>, as UTF-8 JSON.</summary>
     public required ReadOnlyMemory<byte> ParseTreeJson { get; init; }
 
