@@ -48,6 +48,9 @@ internal sealed class ShardWriteLeg
     /// <summary>The shard's CopyInResponse, once its COPY has started.</summary>
     public byte[]? CopyInResponse { get; private set; }
 
+    /// <summary>The shard is in its COPY's copy-in mode: it takes CopyData until CopyDone or CopyFail.</summary>
+    public bool InCopy => CopyInResponse is not null && _pendingReady > 0 && !Backend.IsBroken;
+
     /// <summary>Every answer owed has been read: the connection is at ReadyForQuery and can go back to its pool.</summary>
     public bool AtReady => _pendingReady == 0 && !Backend.IsBroken;
 
@@ -115,12 +118,63 @@ internal sealed class ShardWriteLeg
                 }
             }
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or PostgresProtocolException or BackendException
-            or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsConnectionFailure(e, cancellationToken))
         {
-            Backend.IsBroken = true;
-            throw e as IOException ?? new IOException($"The connection to shard {Shard.Id} broke or timed out ({e.GetType().Name}).", e);
+            throw Broken(e);
         }
+    }
+
+    /// <summary>
+    /// During a COPY: reads what the shard has sent so far without waiting for more. A shard answers nothing in copy-in
+    /// mode unless its COPY failed (an ErrorResponse, then ReadyForQuery, both read here) or it sends a notice.
+    /// </summary>
+    /// <exception cref="IOException">The connection broke or timed out; the backend is marked broken.</exception>
+    public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingReady == 0 || !Backend.HasPendingInput())
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_ioTimeoutMs);
+        try
+        {
+            var result = await Backend.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (_pendingReady > 0 && Backend.MessageReader.TryReadMessage(ref buffer, out var message))
+                {
+                    OnMessage(message, untilCopyIn: false);
+                }
+            }
+            finally
+            {
+                Backend.Reader.AdvanceTo(buffer.Start, _pendingReady == 0 ? buffer.Start : buffer.End);
+            }
+        }
+        catch (Exception e) when (IsConnectionFailure(e, cancellationToken))
+        {
+            throw Broken(e);
+        }
+
+        if (Error is not null && _pendingReady > 0)
+        {
+            // The ReadyForQuery that follows the error is on its way.
+            await ReadAsync(untilCopyIn: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>
+        e is IOException or System.Net.Sockets.SocketException or PostgresProtocolException or BackendException
+            or OperationCanceledException && !cancellationToken.IsCancellationRequested;
+
+    /// <summary>The connection can no longer be trusted: it is closed when it goes back to its pool.</summary>
+    private IOException Broken(Exception e)
+    {
+        Backend.IsBroken = true;
+        return e as IOException ?? new IOException($"The connection to shard {Shard.Id} broke or timed out ({e.GetType().Name}).", e);
     }
 
     private bool OnMessage(in BackendMessage message, bool untilCopyIn)

@@ -46,6 +46,15 @@ internal static class WireRouter
             return new StatementRoute(RouteKind.Neutral, null, false, false, "none");
         }
 
+        if (analysis.Kind == PgStatementKind.Copy)
+        {
+            // A simple Query holding only the COPY is taken over before routing (ClientSession.Copy.cs); any other is refused.
+            throw new WireException(
+                SqlState.FeatureNotSupported,
+                "COPY FROM STDIN runs through DataTier only as a simple Query of its own, not in the extended protocol or together with other statements.",
+                "Send the COPY statement alone (psql \\copy and Npgsql's BeginTextImport do).");
+        }
+
         if (sessionKey is not null)
         {
             return new StatementRoute(RouteKind.Shard, topology.Route(sessionKey), writes, primary, "key");

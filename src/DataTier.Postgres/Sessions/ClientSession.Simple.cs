@@ -29,6 +29,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (statements is [{ Analysis.Kind: PgStatementKind.Copy } copy])
+        {
+            StatementGuard.Check(copy.Analysis, _user);
+            await StartCopyInAsync(copy, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (TryAnswerLocally(statements))
         {
             BackendMessageWriter.WriteReadyForQuery(_output, ClientStatus);
