@@ -84,11 +84,19 @@ public sealed class WireRouterTests
     }
 
     [Theory]
-    [InlineData("select count(*) from tasks", "count()")]
-    [InlineData("select title from tasks order by title", "ORDER BY")]
-    [InlineData("select title from tasks limit 5", "LIMIT")]
-    [InlineData("select distinct status from tasks", "DISTINCT")]
-    [InlineData("select status from tasks group by status", "GROUP BY")]
+    [InlineData("select count(*) from tasks")]
+    [InlineData("select title from tasks order by title")]
+    [InlineData("select title from tasks limit 5")]
+    [InlineData("select distinct status from tasks")]
+    [InlineData("select status from tasks group by status")]
+    public void Keyless_read_the_planner_merges_fans_out_with_its_merge_plan(string sql)
+    {
+        var route = Route(sql);
+        Assert.Equal(RouteKind.AllShards, route.Kind);
+        Assert.NotNull(route.Merge);
+    }
+
+    [Theory]
     [InlineData("select title, row_number() over (order by priority) from tasks", "window function")]
     [InlineData("select t.title from tasks t join users u on u.user_id = t.user_id", "join")]
     [InlineData("select title from tasks where user_id in (select user_id from users)", "subquery")]
