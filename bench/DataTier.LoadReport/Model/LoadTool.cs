@@ -11,4 +11,7 @@ internal enum LoadTool
 
     /// <summary>pgbench with the prepared scripts: straight to PostgreSQL, through a pooler, or through DataTier's wire front end.</summary>
     Pgbench,
+
+    /// <summary>One COPY FROM STDIN of a fixed number of rows (Npgsql's BeginTextImport); throughput in rows/s.</summary>
+    Copy,
 }

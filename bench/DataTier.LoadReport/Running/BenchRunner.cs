@@ -26,9 +26,12 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
         Say(sampler, $"warming up both DataTier servers, HTTP and wire ({(options.Smoke ? "smoke" : "full")} run) ...");
         foreach (var warm in ScenarioPlan.WarmUp(options.Smoke))
         {
-            var outcome = warm.Tool == LoadTool.Pgbench
-                ? await pgbench.RunAsync(warm, EndpointOf(warm.System), ct).ConfigureAwait(false)
-                : await wrk.RunAsync(warm, UrlOf(warm.System, mainUrl), ct).ConfigureAwait(false);
+            var outcome = warm.Tool switch
+            {
+                LoadTool.Pgbench => await pgbench.RunAsync(warm, EndpointOf(warm.System), ct).ConfigureAwait(false),
+                LoadTool.Copy => await new CopyRunner(options.Manifest).RunAsync(warm, EndpointOf(warm.System), ct).ConfigureAwait(false),
+                _ => await wrk.RunAsync(warm, UrlOf(warm.System, mainUrl), ct).ConfigureAwait(false),
+            };
             if (outcome.Errors.Total > 0)
             {
                 Say(sampler, $"warm-up {warm.Name}: {outcome.Errors.Total} errors {string.Join("; ", outcome.Notes)}");
@@ -104,6 +107,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter progress)
             outcome = scenario.Tool switch
             {
                 LoadTool.Pgbench => await pgbench.RunAsync(scenario with { Windows = WindowsOf(scenario) }, EndpointOf(scenario.System), ct).ConfigureAwait(false),
+                LoadTool.Copy => await new CopyRunner(options.Manifest).RunAsync(scenario, EndpointOf(scenario.System), ct).ConfigureAwait(false),
                 _ => await wrk.RunAsync(scenario with { Windows = WindowsOf(scenario) }, httpUrl!, ct).ConfigureAwait(false),
             };
         }

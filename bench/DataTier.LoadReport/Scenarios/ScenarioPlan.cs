@@ -105,6 +105,11 @@ internal static class ScenarioPlan
             Wrk("writes-s1-unguarded-c64", "writes", "Writes of s1's teams, s1's ownership guard off", SystemUnderTest.DataTier, "writes.lua", CompareConnections, threads, duration, null) with { Teams = "teams-s1.txt", OwnershipGuardOff = true },
             Pgbench("writes-pgbench-unguarded-c64", "writes", "Same insert, pgbench straight to s1's primary, its ownership guard off", SystemUnderTest.PostgresDirect, "write", CompareConnections, duration, PgbenchModeDirect) with { OwnershipGuardOff = true },
             Wrk("session-c32", "session", "Session reads after writes (insert, then a session read with its token)", SystemUnderTest.DataTier, "session.lua", 32, 32, duration, null),
+
+            // Bulk load: the same 100,000 rows (keys of every shard) copied straight into one primary, then through the wire,
+            // which routes each row to its shard's COPY. Straight to s1 its ownership guard is off (s2's rows would be refused).
+            Copy("copy-direct", "Direct COPY of 100,000 rows into s1's primary, its ownership guard off", SystemUnderTest.PostgresDirect) with { OwnershipGuardOff = true },
+            Copy("copy-wire", "COPY of the same rows through DataTier's wire front end (every row to its shard)", SystemUnderTest.DataTier),
         ]);
         return list;
     }
@@ -128,6 +133,8 @@ internal static class ScenarioPlan
             Pgbench("warm-off-wire-point-read", "warm-up", "", SystemUnderTest.DataTierCacheOff, "point-read", CompareConnections, longer, PgbenchModeDirect),
             Pgbench("warm-off-wire-simple-point-read", "warm-up", "", SystemUnderTest.DataTierCacheOff, "point-read", CompareConnections, shorter, PgbenchModeWireSimple),
             Pgbench("warm-wire-hot-read", "warm-up", "", SystemUnderTest.DataTier, "hot-read", CompareConnections, shorter, PgbenchModeDirect),
+            // The wire's COPY path (row parsing, per-shard legs) before copy-wire is measured.
+            Copy("warm-copy-wire", "", SystemUnderTest.DataTier),
             Pgbench("warm-wire-simple-hot-read", "warm-up", "", SystemUnderTest.DataTier, "hot-read", CompareConnections, shorter, PgbenchModeWireSimple),
         ];
     }
@@ -144,6 +151,20 @@ internal static class ScenarioPlan
         Threads = Math.Min(threads, connections),
         DurationSeconds = duration,
         Cache = cache,
+    };
+
+    private static ScenarioDefinition Copy(string name, string title, SystemUnderTest system) => new()
+    {
+        Name = name,
+        Group = "copy",
+        Title = title,
+        System = system,
+        Tool = LoadTool.Copy,
+        Script = "copy",
+        Connections = 1,
+        Threads = 1,
+        // A COPY of a fixed size, not a timed load: the mid-scenario runtime sample is taken after a second.
+        DurationSeconds = 2,
     };
 
     private static ScenarioDefinition Pgbench(string name, string group, string title, SystemUnderTest system, string scripts, int connections, int duration, string mode) => new()

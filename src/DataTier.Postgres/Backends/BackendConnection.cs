@@ -244,6 +244,25 @@ internal sealed class BackendConnection : IAsyncDisposable
         return "md5" + Convert.ToHexStringLower(MD5.HashData(outer));
     }
 
+    /// <summary>
+    /// Whether the node has sent something not read yet (buffered, or waiting in the socket), without waiting: a COPY
+    /// being streamed checks it to learn of a shard's error before the end of the data.
+    /// </summary>
+    public bool HasPendingInput()
+    {
+        if (Reader.TryRead(out var result))
+        {
+            bool buffered = !result.Buffer.IsEmpty;
+            Reader.AdvanceTo(result.Buffer.Start);
+            if (buffered)
+            {
+                return true;
+            }
+        }
+
+        return _socket.Available > 0;
+    }
+
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var flush = await Writer.FlushAsync(cancellationToken).ConfigureAwait(false);

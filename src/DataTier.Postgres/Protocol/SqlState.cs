@@ -70,6 +70,9 @@ public static class SqlState
     /// <summary>57014 query_canceled: a CancelRequest or statement timeout ended the statement.</summary>
     public const string QueryCanceled = "57014";
 
+    /// <summary>40003 statement_completion_unknown: the connection broke during COMMIT, so whether it committed is not known.</summary>
+    public const string StatementCompletionUnknown = "40003";
+
     /// <summary>57P01 admin_shutdown: the server is shutting down; clients and poolers treat it as retryable elsewhere.</summary>
     public const string AdminShutdown = "57P01";
 

@@ -26,4 +26,7 @@ internal enum RouteKind
 
     /// <summary>A key-less read of sharded tables: runs on every shard, concatenated or merged by <see cref="StatementRoute.Merge"/>.</summary>
     AllShards,
+
+    /// <summary>A multi-row <c>INSERT ... VALUES</c> whose rows belong to several shards: split into one statement per shard (autocommit only).</summary>
+    SplitInsert,
 }

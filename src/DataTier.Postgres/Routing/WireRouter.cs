@@ -46,6 +46,15 @@ internal static class WireRouter
             return new StatementRoute(RouteKind.Neutral, null, false, false, "none");
         }
 
+        if (analysis.Kind == PgStatementKind.Copy)
+        {
+            // A simple Query holding only the COPY is taken over before routing (ClientSession.Copy.cs); any other is refused.
+            throw new WireException(
+                SqlState.FeatureNotSupported,
+                "COPY FROM STDIN runs through DataTier only as a simple Query of its own, not in the extended protocol or together with other statements.",
+                "Send the COPY statement alone (psql \\copy and Npgsql's BeginTextImport do).");
+        }
+
         if (sessionKey is not null)
         {
             return new StatementRoute(RouteKind.Shard, topology.Route(sessionKey), writes, primary, "key");
@@ -84,6 +93,12 @@ internal static class WireRouter
         {
             string key = KeyText(value, bind, parameterTypes);
             var owner = topology.Route(key);
+            if (shard is not null && !ReferenceEquals(owner, shard) && statement.InsertValues is not null)
+            {
+                // A multi-row INSERT ... VALUES whose rows belong to several shards: the session splits it by shard.
+                return new StatementRoute(RouteKind.SplitInsert, null, writes, primary, "split");
+            }
+
             if (shard is not null && !ReferenceEquals(owner, shard))
             {
                 throw new WireException(
@@ -113,7 +128,9 @@ internal static class WireRouter
         }
     }
 
-    private static string KeyText(ShardKeyValue value, BindMessage? bind, ReadOnlySpan<uint> parameterTypes)
+    /// <summary>The text the ring hashes for one key value: a constant as written, or a bound parameter's value as text.</summary>
+    /// <exception cref="WireException">NULL, an unbound or array parameter, a binary parameter of another type, or a key the text does not show.</exception>
+    public static string KeyText(ShardKeyValue value, BindMessage? bind, ReadOnlySpan<uint> parameterTypes)
     {
         switch (value.Kind)
         {

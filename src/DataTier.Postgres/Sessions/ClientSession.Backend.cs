@@ -72,6 +72,9 @@ internal sealed partial class ClientSession
         /// <summary>A key-less read to run on every shard (alone in its Query or batch).</summary>
         public bool FanOut { get; private set; }
 
+        /// <summary>A multi-row INSERT whose rows belong to several shards (alone in its Query or batch): split by shard.</summary>
+        public Core.Sql.Tree.PgStatement? Split { get; private set; }
+
         /// <summary>How the fan-out's answers merge (ORDER BY, LIMIT, aggregates...); null: concatenated.</summary>
         public Core.Sql.CrossShard.CrossShardPlan? Merge { get; private set; }
 
@@ -86,7 +89,20 @@ internal sealed partial class ClientSession
         {
             var analysis = statement.Analysis;
             Statements.Add(statement);
-            if (route.Kind == RouteKind.AllShards || (FanOut && route.Kind != RouteKind.Neutral))
+            if (route.Kind == RouteKind.SplitInsert || (Split is not null && route.Kind != RouteKind.Neutral))
+            {
+                if (FanOut || Shard is not null || Split is not null)
+                {
+                    throw new WireException(
+                        SqlState.FeatureNotSupported,
+                        "A multi-row INSERT whose rows belong to several shards is split by shard and must be sent on its own (one Query, or one batch up to Sync), not together with other statements.",
+                        "Send it separately.");
+                }
+
+                Split = statement;
+                Source = route.Source;
+            }
+            else if (route.Kind == RouteKind.AllShards || (FanOut && route.Kind != RouteKind.Neutral))
             {
                 if (FanOut || Shard is not null)
                 {
@@ -314,8 +330,17 @@ internal sealed partial class ClientSession
 
     private async Task AfterWriteAsync(CancellationToken cancellationToken)
     {
-        var backend = _backend!;
-        string shardId = _backendShard!.Id;
+        await RecordWriteAsync(_backend!, _backendShard!.Id, _writtenTables.ToList(), cancellationToken).ConfigureAwait(false);
+        _transactionWrote = false;
+        _writtenTables.Clear();
+    }
+
+    /// <summary>
+    /// After a commit on <paramref name="backend"/>: reads the commit LSN on that connection (read-your-writes for the
+    /// session's next reads of the shard) and bumps the written tables' versions (cache invalidation), as HTTP writes do.
+    /// </summary>
+    private async Task RecordWriteAsync(BackendConnection backend, string shardId, List<string> tables, CancellationToken cancellationToken)
+    {
         ulong lsn = 0;
         try
         {
@@ -334,16 +359,13 @@ internal sealed partial class ClientSession
 
         try
         {
-            await _services.Versions.BumpAsync(shardId, _writtenTables.ToList(), lsn).ConfigureAwait(false);
+            await _services.Versions.BumpAsync(shardId, tables, lsn).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Fail open as HTTP writes do: TableVersions logs and counts a Redis outage; the write itself committed.
             WireLog.InvalidationFailed(_services.Logger, shardId, e.GetType().Name);
         }
-
-        _transactionWrote = false;
-        _writtenTables.Clear();
     }
 
     private async ValueTask FlushBackendAsync(CancellationToken cancellationToken)

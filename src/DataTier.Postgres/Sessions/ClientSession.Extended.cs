@@ -189,6 +189,12 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (plan.Split is not null)
+        {
+            await RunSplitInsertAsync(plan, items, sync, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (plan.FanOut)
         {
             await RunFanOutAsync(plan, null, items, sync, cancellationToken).ConfigureAwait(false);

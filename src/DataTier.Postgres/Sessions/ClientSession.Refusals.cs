@@ -87,11 +87,15 @@ internal sealed partial class ClientSession
     /// </summary>
     private async Task<bool> ShouldRetryRefusalAsync(TransactionStatus? status, CancellationToken cancellationToken)
     {
-        if (_heldRefusal is not { } code || status != TransactionStatus.Idle)
-        {
-            return false;
-        }
+        return _heldRefusal is { } code && status == TransactionStatus.Idle && await WaitToRetryRefusalAsync(code, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The wait before a refused write (<paramref name="code"/>: DTM01 or DTW01) is sent again, then the newest topology;
+    /// false when it is not sent again (the fence outlasted <c>FencedWriteWaitMs</c>, or the reroutes ran out).
+    /// </summary>
+    private async Task<bool> WaitToRetryRefusalAsync(string code, CancellationToken cancellationToken)
+    {
         if (code == PostgresErrorMapper.FencedSqlState)
         {
             _refusedSince = _refusedSince == 0 ? Stopwatch.GetTimestamp() : _refusedSince;

@@ -29,6 +29,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (statements is [{ Analysis.Kind: PgStatementKind.Copy } copy])
+        {
+            StatementGuard.Check(copy.Analysis, _user);
+            await StartCopyInAsync(copy, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (TryAnswerLocally(statements))
         {
             BackendMessageWriter.WriteReadyForQuery(_output, ClientStatus);
@@ -37,6 +44,12 @@ internal sealed partial class ClientSession
         }
 
         var plan = RouteQuery(statements);
+        if (plan.Split is not null)
+        {
+            await RunSplitInsertAsync(plan, null, sync: true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (plan.FanOut)
         {
             await RunFanOutAsync(plan, sql, null, sync: true, cancellationToken).ConfigureAwait(false);

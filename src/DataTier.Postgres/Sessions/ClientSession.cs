@@ -93,6 +93,13 @@ internal sealed partial class ClientSession
             }
 
             await ReleaseBackendAsync(discard: true).ConfigureAwait(false);
+            if (_copyIn is { } copy)
+            {
+                // The client left mid-COPY: closing the shards' connections rolls their transactions back.
+                _copyIn = null;
+                await ReleaseLegsAsync(copy.Legs).ConfigureAwait(false);
+            }
+
             if (_tls is not null)
             {
                 await _tls.DisposeAsync().ConfigureAwait(false);
@@ -362,6 +369,22 @@ internal sealed partial class ClientSession
 
     private async Task HandleAsync(FrontendMessage message, CancellationToken cancellationToken)
     {
+        if (_copyIn is not null)
+        {
+            if (message.Type is FrontendMessageType.Flush or FrontendMessageType.Sync)
+            {
+                // Ignored in copy-in mode, as PostgreSQL ignores them.
+                return;
+            }
+
+            bool copyMessage = message.Type is FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail;
+            await HandleCopyMessageAsync(message, cancellationToken).ConfigureAwait(false);
+            if (copyMessage)
+            {
+                return;
+            }
+        }
+
         try
         {
             switch (message.Type)
@@ -380,7 +403,7 @@ internal sealed partial class ClientSession
                     await HandleFlushAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 case FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail:
-                    // COPY is refused before it starts, so these belong to nothing; PostgreSQL ignores them too.
+                    // No COPY is in progress (it was refused, or ended with an error): PostgreSQL ignores these too.
                     break;
                 case FrontendMessageType.FunctionCall:
                     throw new WireException(SqlState.FeatureNotSupported, "The function-call sub-protocol is not supported through DataTier.");

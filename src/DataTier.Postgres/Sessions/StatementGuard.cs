@@ -37,8 +37,18 @@ internal static class StatementGuard
                     "Use SET LOCAL inside a transaction, or set it in the connection string's Options (startup parameters are not forwarded yet either); only datatier.* settings are kept per session.");
             case PgStatementKind.Utility when analysis.NodeType is "FetchStmt" or "ClosePortalStmt":
                 break;
+            case PgStatementKind.Copy when analysis.Copy is { Direction: PgCopyDirection.From, IsClientSide: true, Table: not null }:
+                break;
+            case PgStatementKind.Copy when analysis.Copy is { IsClientSide: false }:
+                throw new WireException(
+                    SqlState.InsufficientPrivilege,
+                    $"COPY {(analysis.Copy.Direction == PgCopyDirection.From ? "FROM" : "TO")} a server-side file or program is not allowed through DataTier.",
+                    "Use COPY ... FROM STDIN (psql \\copy, Npgsql BeginTextImport) to load rows through DataTier.");
             case PgStatementKind.Copy:
-                throw new WireException(SqlState.FeatureNotSupported, "COPY is not supported through DataTier's PostgreSQL front end yet.", "Use INSERT ... VALUES (batched) or the HTTP API.");
+                throw new WireException(
+                    SqlState.FeatureNotSupported,
+                    "COPY ... TO STDOUT is not supported through DataTier's PostgreSQL front end yet; COPY ... FROM STDIN is.",
+                    "Read the rows with SELECT (key-less reads of one table run on every shard), or COPY TO on each shard directly.");
             case PgStatementKind.Utility:
                 throw new WireException(
                     SqlState.InsufficientPrivilege,

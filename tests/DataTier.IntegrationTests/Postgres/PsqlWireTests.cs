@@ -45,6 +45,27 @@ public sealed class PsqlWireTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Copy_from_stdin_reports_every_row_and_puts_each_on_its_rings_shard()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        string prefix = WirePlacement.Prefix("psql-copy");
+        var teams = WirePlacement.Keys(prefix, 1000);
+        try
+        {
+            string script = "\\copy tasks (team_id, title) from stdin with (format csv)\n" + string.Concat(teams.Select(t => $"{t},\"psql, {t}\"\n")) + "\\.\n";
+            var (code, stdout, stderr) = await PostgresTools.RunAsync("psql", [wire.Url(), "-X", "-At", "-v", "ON_ERROR_STOP=1"], Bound, script);
+
+            Assert.True(code == 0, stderr);
+            Assert.Equal("COPY 1000", stdout.Trim());
+            await WirePlacement.AssertOnRingAsync(fixture, teams, prefix);
+        }
+        finally
+        {
+            await WirePlacement.DeleteAsync(fixture, prefix);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Query_string_mixing_two_shards_is_refused()
     {
         await using var wire = await WireServer.StartAsync(fixture);

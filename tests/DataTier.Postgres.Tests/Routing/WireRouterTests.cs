@@ -126,6 +126,15 @@ public sealed class WireRouterTests
     }
 
     [Fact]
+    public void Multi_row_insert_with_rows_on_two_shards_is_split()
+    {
+        var (a, b) = KeysOnTwoShards();
+        var route = Route($"insert into tasks (team_id, title) values ('{a}', 'x'), ('{b}', 'y')");
+        Assert.Equal(RouteKind.SplitInsert, route.Kind);
+        Assert.True(route.Writes);
+    }
+
+    [Fact]
     public void Insert_routes_by_its_key_value_and_writes()
     {
         var route = Route("insert into users (team_id, user_id) values ('team-5', 1)");

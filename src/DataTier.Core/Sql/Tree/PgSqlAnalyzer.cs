@@ -85,6 +85,7 @@ internal static class PgSqlAnalyzer
             string text = span.Trim().ToString();
             PgQueryInput statementInput = PgQueryInput.Create(text);
             JsonElement node = raw[i].GetProperty("stmt");
+            PgStatementAnalysis analysis = PgStatementAnalyzer.Analyze(node, input, sharded);
 
             statements.Add(new PgStatement
             {
@@ -93,7 +94,10 @@ internal static class PgSqlAnalyzer
                 Fingerprint = PgQuery.Fingerprint(statementInput),
                 NormalizedText = PgQuery.Normalize(statementInput),
                 Hints = SqlCommentHints.Scan(sql.AsSpan(start, starts[i + 1] - start)),
-                Analysis = PgStatementAnalyzer.Analyze(node, input, sharded),
+                Analysis = analysis,
+                InsertValues = analysis.Kind == PgStatementKind.Insert && analysis.ShardKeys.Values.Length > 1
+                    ? PgInsertValues.TryRead(node, input, text, start + leading, sharded)
+                    : null,
                 ParseTreeJson = JsonMarshal.GetRawUtf8Value(node).ToArray(),
                 Sharded = sharded,
             });

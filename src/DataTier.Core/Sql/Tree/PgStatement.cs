@@ -37,6 +37,9 @@ internal sealed class PgStatement
     /// <summary>The sharded tables the statement was analysed with: what the cross-shard planner proves co-located joins by.</summary>
     public ShardedTableLookup Sharded { get; init; } = ShardedTableLookup.Empty;
 
+    /// <summary>The rows of a multi-row <c>INSERT ... VALUES</c> into a sharded table, for splitting it by shard; null for any other statement.</summary>
+    public PgInsertValues? InsertValues { get; init; }
+
     /// <summary>The statement's node of the parse tree, <c>{"SelectStmt": {...}}</c>, as UTF-8 JSON.</summary>
     public required ReadOnlyMemory<byte> ParseTreeJson { get; init; }
 

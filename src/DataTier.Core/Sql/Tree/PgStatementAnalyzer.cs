@@ -162,7 +162,36 @@ internal static class PgStatementAnalyzer
             Functions = walker.Functions,
             ShardKeys = walker.BuildShardKeys(),
             Copy = new PgCopyStatement(
-                from ? PgCopyDirection.From : PgCopyDirection.To, table, PgJson.String(body, "filename"), PgJson.Bool(body, "is_program")),
+                from ? PgCopyDirection.From : PgCopyDirection.To, table, PgJson.String(body, "filename"), PgJson.Bool(body, "is_program"))
+            {
+                Columns = [.. PgJson.Items(body, "attlist").Select(PgJson.StringNode).OfType<string>()],
+                Options = [.. PgJson.Items(body, "options").Select(CopyOption).OfType<PgCopyOption>()],
+            },
+        };
+    }
+
+    /// <summary>A COPY option's DefElem: a string, number or boolean argument as text, a column list, <c>*</c>, or none.</summary>
+    private static PgCopyOption? CopyOption(JsonElement item)
+    {
+        if (!PgJson.IsNode(item, "DefElem", out JsonElement definition) || PgJson.String(definition, "defname") is not { } name)
+        {
+            return null;
+        }
+
+        if (!PgJson.TryGet(definition, "arg", out JsonElement argument) || !PgJson.TryGetNode(argument, out string type, out JsonElement value))
+        {
+            return new PgCopyOption(name, null, []);
+        }
+
+        return type switch
+        {
+            "String" => new PgCopyOption(name, PgJson.String(value, "sval") ?? "", []),
+            "Boolean" => new PgCopyOption(name, PgJson.Bool(value, "boolval") ? "true" : "false", []),
+            "Integer" => new PgCopyOption(name, PgJson.Int(value, "ival").ToString(System.Globalization.CultureInfo.InvariantCulture), []),
+            "Float" => new PgCopyOption(name, PgJson.String(value, "fval"), []),
+            "A_Star" => new PgCopyOption(name, null, ["*"]),
+            "List" => new PgCopyOption(name, null, [.. PgJson.Items(value, "items").Select(PgJson.StringNode).OfType<string>()]),
+            _ => new PgCopyOption(name, null, []),
         };
     }
 

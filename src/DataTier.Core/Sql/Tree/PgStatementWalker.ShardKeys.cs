@@ -217,8 +217,10 @@ internal sealed partial class PgStatementWalker
         return values.Count == 0 ? null : [.. values.Distinct()];
     }
 
+    private ShardKeyValue? ReadValue(JsonElement expression) => ReadKeyValue(expression, _input);
+
     /// <summary>A constant or parameter, under any number of casts (<c>'x'::text</c>, <c>$1::text</c>); null for anything else.</summary>
-    private ShardKeyValue? ReadValue(JsonElement expression)
+    internal static ShardKeyValue? ReadKeyValue(JsonElement expression, PgQueryInput input)
     {
         JsonElement value = StripCasts(expression);
         if (PgJson.IsNode(value, "ParamRef", out JsonElement parameter))
@@ -227,7 +229,7 @@ internal sealed partial class PgStatementWalker
         }
 
         if (PgJson.IsNode(value, "A_Const", out JsonElement constant)
-            && PgJson.TryReadConstant(constant, _input, out string? text, out bool isNull))
+            && PgJson.TryReadConstant(constant, input, out string? text, out bool isNull))
         {
             return isNull ? ShardKeyValue.Null : ShardKeyValue.Constant(text!);
         }

@@ -149,9 +149,27 @@ public sealed class PgStatementKindTests
     {
         PgStatementAnalysis copy = PgSql.Single("copy tasks (team_id, title) from stdin with (format csv)");
 
-        Assert.Equal(new PgCopyStatement(PgCopyDirection.From, new PgTableReference(null, "tasks", PgTableRole.Written), null, false), copy.Copy);
-        Assert.True(copy.Copy!.IsClientSide);
+        Assert.Equal(PgCopyDirection.From, copy.Copy!.Direction);
+        Assert.Equal(new PgTableReference(null, "tasks", PgTableRole.Written), copy.Copy.Table);
+        Assert.Equal<string>(["team_id", "title"], copy.Copy.Columns);
+        Assert.True(copy.Copy.IsClientSide);
         Assert.True(copy.Writes);
+    }
+
+    [Theory]
+    [InlineData("copy tasks from stdin with (format csv, header, delimiter ';', null 'NULL', quote '''', force_not_null (team_id))")]
+    [InlineData("copy tasks from stdin csv header delimiter ';' null 'NULL' quote '''' force not null team_id")]
+    public void Copy_options_are_read_in_both_syntaxes(string sql)
+    {
+        var copy = PgSql.Single(sql).Copy!;
+
+        Assert.Empty(copy.Columns);
+        Assert.Equal("csv", copy.Option("format")?.Value);
+        Assert.NotNull(copy.Option("header"));
+        Assert.Equal(";", copy.Option("delimiter")?.Value);
+        Assert.Equal("NULL", copy.Option("null")?.Value);
+        Assert.Equal("'", copy.Option("quote")?.Value);
+        Assert.Equal<string>(["team_id"], copy.Option("force_not_null")!.Columns);
     }
 
     [Fact]
