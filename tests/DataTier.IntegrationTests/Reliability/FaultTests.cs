@@ -141,7 +141,10 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        output.WriteLine($"working set before the load: {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB");
+        var heap = GC.GetGCMemoryInfo();
+        output.WriteLine($"working set before the load: {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB (managed heap {heap.HeapSizeBytes / 1048576} MB, committed {heap.TotalCommittedBytes / 1048576} MB)");
+        NativeHeap.Trim();
+        output.WriteLine($"working set after malloc_trim: {Process.GetCurrentProcess().WorkingSet64 / 1024 / 1024} MB");
         await using var server = await DataTierServer.StartAsync(fixture, new Dictionary<string, string?> { ["DataTier:Pool:MaxPoolSize"] = "40", ["DataTier:Pool:ConnectionWaitMs"] = "10000" });
         using var client = server.CreateClient(fixture.Manifest.Keys.App);
         var load = new LoadRunner(client, Keys("soak"));
