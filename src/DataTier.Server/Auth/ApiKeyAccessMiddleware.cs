@@ -14,8 +14,9 @@ namespace DataTier.Server.Auth;
 /// </summary>
 internal sealed class ApiKeyAccessMiddleware
 {
-    // Bounded by the app's endpoints; keyed by reference (endpoints live as long as the app).
-    private static readonly ConcurrentDictionary<Endpoint, string[]> RequiredByEndpoint = new(ReferenceEqualityComparer.Instance);
+    // Bounded by the app's endpoints; keyed by reference (endpoints live as long as the app). Per middleware instance,
+    // that is per app: a static one kept every app a process ever ran alive through its endpoints' delegates.
+    private readonly ConcurrentDictionary<Endpoint, string[]> _requiredByEndpoint = new(ReferenceEqualityComparer.Instance);
 
     private readonly RequestDelegate _next;
     private readonly ApiKeyStore _store;
@@ -35,7 +36,7 @@ internal sealed class ApiKeyAccessMiddleware
         }
 
         var endpoint = context.GetEndpoint();
-        string[] required = endpoint is null ? [] : RequiredByEndpoint.GetOrAdd(endpoint, static e => RequiredScopes(e));
+        string[] required = endpoint is null ? [] : _requiredByEndpoint.GetOrAdd(endpoint, static e => RequiredScopes(e));
         if (required.Length == 0)
         {
             return _next(context);
