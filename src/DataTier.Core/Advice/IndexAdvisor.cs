@@ -61,7 +61,7 @@ public sealed partial class IndexAdvisor(
         }
 
         var workload = await CollectWorkloadAsync(catalog, cancellationToken).ConfigureAwait(false);
-        var tableWrites = await TableWritesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
+        var tableWrites = await TableWritesAsync(catalog, snapshot, notes, cancellationToken).ConfigureAwait(false);
         var qualPredicates = await QualPredicatesAsync(snapshot, notes, cancellationToken).ConfigureAwait(false);
         var digestByFingerprint = digest.Snapshot().GroupBy(d => d.Fingerprint).ToDictionary(g => g.Key, g => g.Sum(d => d.Calls), StringComparer.Ordinal);
 
@@ -216,17 +216,36 @@ public sealed partial class IndexAdvisor(
     }
 
     // Rows inserted, updated and deleted per table on each shard primary since the last run: the write rate that makes
-    // an index more expensive to keep.
-    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, CancellationToken cancellationToken)
+    // an index more expensive to keep. A primary with no baseline at all (the advisor's first run, or a node new since)
+    // has no window to measure: its counters go back to the statistics' reset and hold the initial bulk load, which
+    // would outweigh any read workload (5000 demo rows loaded cost 25000 against 60 reads saving ~120 each), so no
+    // write penalty is charged there until the next run has a baseline. A table missing from a node's baseline was
+    // created since the last run, so all its writes are in the window and count.
+    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(
+        NpgsqlConnection catalog, TopologySnapshot snapshot, List<string> notes, CancellationToken cancellationToken)
     {
         var baselines = await store.TableBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var measured = baselines.Keys.Select(k => k.Node).ToHashSet(StringComparer.Ordinal);
         var now = await TableCountersAsync(snapshot, cancellationToken).ConfigureAwait(false);
         var result = new Dictionary<(string, string), long>();
+        var unmeasured = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var ((node, table), writes) in now)
         {
-            long before = baselines.TryGetValue((node, table), out long b) && b <= writes ? b : 0;
             string shard = snapshot.Shards.First(s => s.Primary.Id == node).Id;
+            if (!measured.Contains(node))
+            {
+                unmeasured.Add(shard);
+                result[(shard, table)] = 0;
+                continue;
+            }
+
+            long before = baselines.TryGetValue((node, table), out long b) && b <= writes ? b : 0;
             result[(shard, table)] = writes - before;
+        }
+
+        if (unmeasured.Count > 0)
+        {
+            notes.Add($"No earlier run to measure writes from on {string.Join(", ", unmeasured)}: no write penalty charged there this time (the next run charges the writes since this one).");
         }
 
         return result;
