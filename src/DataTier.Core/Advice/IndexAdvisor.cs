@@ -181,11 +181,18 @@ public sealed partial class IndexAdvisor(
             .Select(c => new IndexRecommendation($"{c.Index.Schema}.{c.Index.Table}", c.Index.Name, c.Index.Columns, c.Index.CreateSql, c.Index.DropSql,
                 c.Bytes, Math.Round(c.Benefit, 1), Math.Round(c.Penalty, 1), c.Shards, c.Evidence))
             .OrderByDescending(r => r.Benefit).ToList();
-        var (unused, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable);
+        var observedHours = await ObservedHoursAsync(catalog, snapshot, unreachable, cancellationToken).ConfigureAwait(false);
+        var (unused, notEnoughHistory, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable, observedHours);
+        if (notEnoughHistory.Count > 0)
+        {
+            notes.Add($"{notEnoughHistory.Count} indexes with (almost) no scans are listed under notEnoughHistory, not unused: the statistics cover "
+                + string.Join(", ", observedHours.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Value:0.#} h on {o.Key}"))
+                + $", less than DataTier:Advisor:UnusedMinObservedHours (currently {_options.UnusedMinObservedHours}).");
+        }
 
         // The baselines are taken after this run's own EXPLAINs, so they never count as workload next time.
         await SaveBaselinesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
-        return new AdviceReport(runId, started, time.GetUtcNow(), analysed, recommendations, unused, duplicates, invalid, notes);
+        return new AdviceReport(runId, started, time.GetUtcNow(), analysed, recommendations, unused, duplicates, invalid, notes, notEnoughHistory);
     }
 
     private async Task<List<WorkloadStatement>> CollectWorkloadAsync(NpgsqlConnection catalog, CancellationToken cancellationToken)
@@ -306,8 +313,36 @@ public sealed partial class IndexAdvisor(
         return result;
     }
 
-    private (List<IndexFinding> Unused, List<IndexFinding> Duplicates, List<IndexFinding> Invalid) Hygiene(
-        TopologySnapshot snapshot, Dictionary<string, IReadOnlyList<ExistingIndex>> inventory, List<string> unreachable)
+    // Hours the index statistics cover on each reachable shard: from the later of the statistics' reset (the latest of
+    // the shard's nodes; a replica's scans count too) and the advisor's first baseline, to now. Before any run there is
+    // no baseline, so nothing is covered yet.
+    private async Task<Dictionary<string, double>> ObservedHoursAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, List<string> unreachable, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var firstBaseline = await store.FirstBaselineAtAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var shard in snapshot.Shards)
+        {
+            var since = firstBaseline ?? now;
+            foreach (var node in shard.Nodes.Where(n => !unreachable.Contains(n.Id)))
+            {
+                var resets = await inspector.QueryAsync<double?>(node,
+                    "select extract(epoch from stats_reset)::float8 from pg_stat_database where datname = current_database()", cancellationToken).ConfigureAwait(false);
+                if (resets.FirstOrDefault() is { } seconds)
+                {
+                    var reset = DateTimeOffset.UnixEpoch.AddSeconds(seconds);
+                    since = reset > since ? reset : since;
+                }
+            }
+
+            result[shard.Id] = Math.Max(0, (now - since).TotalHours);
+        }
+
+        return result;
+    }
+
+    private (List<IndexFinding> Unused, List<IndexFinding> NotEnoughHistory, List<IndexFinding> Duplicates, List<IndexFinding> Invalid) Hygiene(
+        TopologySnapshot snapshot, Dictionary<string, IReadOnlyList<ExistingIndex>> inventory, List<string> unreachable, Dictionary<string, double> observedHours)
     {
         var duplicates = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
         var invalid = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
@@ -325,32 +360,47 @@ public sealed partial class IndexAdvisor(
             }
         }
 
-        // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too).
-        // DataTier's own schemas (datatier_move, datatier_idempotency, ...) are left out: their indexes serve jobs that
-        // run rarely (a move's catch-up, the idempotency key sweep), so few scans do not make them droppable.
+        // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too), with
+        // each shard's count reported, and only once the statistics cover the configured window on every shard that
+        // has the index; before, "not enough history". Indexes DataTier owns or needs are never listed (KeptBecause).
         var unused = new List<IndexFinding>();
+        var notEnoughHistory = new List<IndexFinding>();
         if (unreachable.Count == 0)
         {
-            var all = inventory.Values.SelectMany(i => i).Where(i => !i.Unique && !i.Primary && i.Valid && !i.Schema.StartsWith("datatier_", StringComparison.Ordinal)).GroupBy(i => i.Key);
+            var all = inventory.SelectMany(n => n.Value.Select(i => (Node: n.Key, Index: i)))
+                .Where(x => x.Index.KeptBecause is null && x.Index.Valid).GroupBy(x => x.Index.Key);
             foreach (var group in all)
             {
-                long scans = group.Sum(i => i.Scans);
-                if (scans <= _options.UnusedIndexMaxScans && !duplicates.ContainsKey(group.Key))
+                long scans = group.Sum(x => x.Index.Scans);
+                if (scans > _options.UnusedIndexMaxScans || duplicates.ContainsKey(group.Key))
                 {
-                    var first = group.First();
-                    var shards = snapshot.Shards.Where(s => s.Nodes.Any(n => inventory.TryGetValue(n.Id, out var idx) && idx.Any(i => i.Key == group.Key))).Select(s => s.Id).ToList();
-                    unused.Add(new IndexFinding($"{first.Schema}.{first.Table}", first.Name, first.Definition, scans, group.Max(i => i.Bytes), null, shards, DropSqlOf(first)));
+                    continue;
                 }
+
+                var first = group.First().Index;
+                var byShard = snapshot.Shards
+                    .Select(s => (s.Id, Scans: group.Where(x => s.Nodes.Any(n => n.Id == x.Node)).Select(x => (long?)x.Index.Scans).Sum()))
+                    .Where(s => s.Scans is not null).ToDictionary(s => s.Id, s => s.Scans!.Value, StringComparer.Ordinal);
+                bool covered = byShard.Keys.All(s => observedHours.GetValueOrDefault(s) >= _options.UnusedMinObservedHours);
+                var finding = new IndexFinding($"{first.Schema}.{first.Table}", first.Name, first.Definition, scans, group.Max(x => x.Index.Bytes), null,
+                    [.. byShard.Keys], covered ? DropSqlOf(first) : "", byShard);
+                (covered ? unused : notEnoughHistory).Add(finding);
             }
         }
 
-        return (unused.OrderByDescending(u => u.Bytes).ToList(), duplicates.Values.ToList(), invalid.Values.ToList());
+        return (unused.OrderByDescending(u => u.Bytes).ToList(), notEnoughHistory.OrderByDescending(u => u.Bytes).ToList(), duplicates.Values.ToList(), invalid.Values.ToList());
     }
 
     private static IndexFinding Merge(IndexFinding? known, ExistingIndex index, string? coveredBy, string shard) =>
         known is null
-            ? new IndexFinding($"{index.Schema}.{index.Table}", index.Name, index.Definition, index.Scans, index.Bytes, coveredBy, [shard], DropSqlOf(index))
-            : known with { Shards = [.. known.Shards, shard], Scans = known.Scans + index.Scans };
+            ? new IndexFinding($"{index.Schema}.{index.Table}", index.Name, index.Definition, index.Scans, index.Bytes, coveredBy, [shard], DropSqlOf(index),
+                new Dictionary<string, long>(StringComparer.Ordinal) { [shard] = index.Scans })
+            : known with
+            {
+                Shards = [.. known.Shards, shard],
+                Scans = known.Scans + index.Scans,
+                ScansByShard = new Dictionary<string, long>(known.ScansByShard, StringComparer.Ordinal) { [shard] = index.Scans },
+            };
 
     private static string DropSqlOf(ExistingIndex index) =>
         $"DROP INDEX CONCURRENTLY IF EXISTS {CandidateIndex.Quote(index.Schema)}.{CandidateIndex.Quote(index.Name)}";
