@@ -1,5 +1,6 @@
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
+using DataTier.Core.Execution;
 using DataTier.Core.Health;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
@@ -198,7 +199,11 @@ public sealed partial class IndexAdvisor(
     private async Task<List<WorkloadStatement>> CollectWorkloadAsync(NpgsqlConnection catalog, CancellationToken cancellationToken)
     {
         var baselines = await store.StatementBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
-        var rows = await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false);
+        // A fan-out read with an order or a limit reaches each shard wrapped (ScatterStatements.ForShard): it is counted
+        // as the statement the caller sent, so its scatter and routed runs (HTTP or wire) are one statement, and its
+        // fingerprint is the digest's.
+        var rows = (await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false))
+            .Select(r => ScatterStatements.Unwrap(r.Query) is { } inner ? r with { Query = inner, Fingerprint = DatabaseInspector.FingerprintOf(inner) } : r);
         return rows
             .Where(r => r.Fingerprint is not null && !IsUtility(r.Query))
             .Select(r => (Row: r, Delta: new StatementCounters(r.Calls, r.TotalMs).Since(baselines.TryGetValue((r.NodeId, r.QueryId), out var b) ? b : null)))
