@@ -45,7 +45,12 @@ internal static class AdviseCommand
 
         foreach (var f in report.Unused)
         {
-            await stdout.WriteLineAsync($"  unused {f.IndexName} on {f.Table} ({f.Scans} scans)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"  unused {f.IndexName} on {f.Table} ({f.Scans} scans; {AdviceScriptWriter.ScansByShard(f)})").ConfigureAwait(false);
+        }
+
+        foreach (var f in report.NotEnoughHistory ?? [])
+        {
+            await stdout.WriteLineAsync($"  not enough history {f.IndexName} on {f.Table} ({f.Scans} scans so far; {AdviceScriptWriter.ScansByShard(f)})").ConfigureAwait(false);
         }
 
         foreach (var f in report.Invalid)

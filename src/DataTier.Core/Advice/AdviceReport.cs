@@ -10,7 +10,8 @@ public sealed record AdviceReport(
     IReadOnlyList<IndexFinding> Unused,
     IReadOnlyList<IndexFinding> Duplicates,
     IReadOnlyList<IndexFinding> Invalid,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<IndexFinding> NotEnoughHistory);
 
 /// <summary>An index to build, with the evidence for it.</summary>
 public sealed record IndexRecommendation(
@@ -40,7 +41,11 @@ public sealed record StatementEvidence(
     public double CostReduction => CostBefore <= 0 ? 0 : 1 - (CostAfter / CostBefore);
 }
 
-/// <summary>An existing index worth a DBA's look: unused, duplicate or invalid.</summary>
+/// <summary>
+/// An existing index worth a DBA's look: unused, duplicate or invalid; or not scanned but watched too briefly to say
+/// (<see cref="AdviceReport.NotEnoughHistory"/>, whose <see cref="DropSql"/> is empty: nothing to act on yet).
+/// <see cref="Scans"/> is the total over every node; <see cref="ScansByShard"/> sums each shard's nodes.
+/// </summary>
 public sealed record IndexFinding(
     string Table,
     string IndexName,
@@ -49,4 +54,5 @@ public sealed record IndexFinding(
     long Bytes,
     string? CoveredBy,
     IReadOnlyList<string> Shards,
-    string DropSql);
+    string DropSql,
+    IReadOnlyDictionary<string, long> ScansByShard);

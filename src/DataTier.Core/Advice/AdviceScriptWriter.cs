@@ -71,7 +71,7 @@ public static class AdviceScriptWriter
 
             foreach (var f in report.Unused)
             {
-                drops.AppendLine(CultureInfo.InvariantCulture, $"-- unused: {f.IndexName} on {f.Table}, {f.Scans} scans on every node since statistics were reset, {f.Bytes / 1024} KiB. Was: {f.Definition}");
+                drops.AppendLine(CultureInfo.InvariantCulture, $"-- unused on every shard: {f.IndexName} on {f.Table}, {f.Scans} scans on every node since statistics were reset ({ScansByShard(f)}), {f.Bytes / 1024} KiB. Was: {f.Definition}");
                 drops.AppendLine(f.DropSql + ";");
             }
 
@@ -82,6 +82,10 @@ public static class AdviceScriptWriter
 
         return written;
     }
+
+    /// <summary>A finding's scans per shard as <c>s1: 0, s2: 3</c> (empty for reports stored before they were counted).</summary>
+    public static string ScansByShard(IndexFinding finding) =>
+        finding.ScansByShard is null ? "" : string.Join(", ", finding.ScansByShard.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}: {s.Value}"));
 
     private static string OneLine(string sql) => string.Join(' ', sql.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 }

@@ -102,6 +102,15 @@ public sealed class AdviceStore(CatalogDatabase catalog)
         return result;
     }
 
+    /// <summary>When the advisor's first completed run ended (its first baseline), or null before any.</summary>
+    public async Task<DateTimeOffset?> FirstBaselineAtAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Npgsql reads timestamptz as a UTC DateTime.
+        var at = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT min(finished_at) FROM datatier.advisor_runs WHERE state = 'done'", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return at is { } utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
+    }
+
     /// <summary>Rows written per (node, table) when the last run ended.</summary>
     public async Task<Dictionary<(string Node, string Table), long>> TableBaselinesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -33,6 +33,14 @@ public sealed class AdvisorOptions
     /// <summary>An index scanned at most this many times (summed over every node of every shard) is reported unused.</summary>
     public long UnusedIndexMaxScans { get; set; } = 5;
 
+    /// <summary>
+    /// Hours the index statistics must cover on every shard before an index with (almost) no scans is reported unused
+    /// rather than "not enough history" (default 168, a week: weekly jobs and reports get their chance to use it). A
+    /// shard's coverage runs from the later of its statistics' reset (<c>pg_stat_database.stats_reset</c>, the latest
+    /// of its nodes) and the end of the advisor's first completed run; before any run, it is none.
+    /// </summary>
+    public double UnusedMinObservedHours { get; set; } = 168;
+
     /// <summary>Timeout of each statement the advisor runs on a node (ms).</summary>
     public int StatementTimeoutMs { get; set; } = 10_000;
 

@@ -29,6 +29,11 @@ public sealed class AdvisorOptionsValidator : IValidateOptions<AdvisorOptions>
             errors.Add("DataTier:Advisor: StorageBudgetBytes, WriteCostPerRow, MinStatementCost and UnusedIndexMaxScans cannot be negative.");
         }
 
+        if (!double.IsFinite(options.UnusedMinObservedHours) || options.UnusedMinObservedHours < 0)
+        {
+            errors.Add($"DataTier:Advisor:UnusedMinObservedHours must be 0 or more hours; it is {options.UnusedMinObservedHours}.");
+        }
+
         if (options.StatementTimeoutMs < 100)
         {
             errors.Add("DataTier:Advisor:StatementTimeoutMs must be at least 100.");

@@ -1,5 +1,6 @@
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
+using DataTier.Core.Execution;
 using DataTier.Core.Health;
 using DataTier.Core.Nodes;
 using DataTier.Core.Topology;
@@ -61,7 +62,7 @@ public sealed partial class IndexAdvisor(
         }
 
         var workload = await CollectWorkloadAsync(catalog, cancellationToken).ConfigureAwait(false);
-        var tableWrites = await TableWritesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
+        var tableWrites = await TableWritesAsync(catalog, snapshot, notes, cancellationToken).ConfigureAwait(false);
         var qualPredicates = await QualPredicatesAsync(snapshot, notes, cancellationToken).ConfigureAwait(false);
         var digestByFingerprint = digest.Snapshot().GroupBy(d => d.Fingerprint).ToDictionary(g => g.Key, g => g.Sum(d => d.Calls), StringComparer.Ordinal);
 
@@ -181,17 +182,28 @@ public sealed partial class IndexAdvisor(
             .Select(c => new IndexRecommendation($"{c.Index.Schema}.{c.Index.Table}", c.Index.Name, c.Index.Columns, c.Index.CreateSql, c.Index.DropSql,
                 c.Bytes, Math.Round(c.Benefit, 1), Math.Round(c.Penalty, 1), c.Shards, c.Evidence))
             .OrderByDescending(r => r.Benefit).ToList();
-        var (unused, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable);
+        var observedHours = await ObservedHoursAsync(catalog, snapshot, unreachable, cancellationToken).ConfigureAwait(false);
+        var (unused, notEnoughHistory, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable, observedHours);
+        if (notEnoughHistory.Count > 0)
+        {
+            notes.Add($"{notEnoughHistory.Count} indexes with (almost) no scans are listed under notEnoughHistory, not unused: the statistics cover "
+                + string.Join(", ", observedHours.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Value:0.#} h on {o.Key}"))
+                + $", less than DataTier:Advisor:UnusedMinObservedHours (currently {_options.UnusedMinObservedHours}).");
+        }
 
         // The baselines are taken after this run's own EXPLAINs, so they never count as workload next time.
         await SaveBaselinesAsync(catalog, snapshot, cancellationToken).ConfigureAwait(false);
-        return new AdviceReport(runId, started, time.GetUtcNow(), analysed, recommendations, unused, duplicates, invalid, notes);
+        return new AdviceReport(runId, started, time.GetUtcNow(), analysed, recommendations, unused, duplicates, invalid, notes, notEnoughHistory);
     }
 
     private async Task<List<WorkloadStatement>> CollectWorkloadAsync(NpgsqlConnection catalog, CancellationToken cancellationToken)
     {
         var baselines = await store.StatementBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
-        var rows = await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false);
+        // A fan-out read with an order or a limit reaches each shard wrapped (ScatterStatements.ForShard): it is counted
+        // as the statement the caller sent, so its scatter and routed runs (HTTP or wire) are one statement, and its
+        // fingerprint is the digest's.
+        var rows = (await inspector.StatementsAsync(cancellationToken).ConfigureAwait(false))
+            .Select(r => ScatterStatements.Unwrap(r.Query) is { } inner ? r with { Query = inner, Fingerprint = DatabaseInspector.FingerprintOf(inner) } : r);
         return rows
             .Where(r => r.Fingerprint is not null && !IsUtility(r.Query))
             .Select(r => (Row: r, Delta: new StatementCounters(r.Calls, r.TotalMs).Since(baselines.TryGetValue((r.NodeId, r.QueryId), out var b) ? b : null)))
@@ -216,17 +228,36 @@ public sealed partial class IndexAdvisor(
     }
 
     // Rows inserted, updated and deleted per table on each shard primary since the last run: the write rate that makes
-    // an index more expensive to keep.
-    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, CancellationToken cancellationToken)
+    // an index more expensive to keep. A primary with no baseline at all (the advisor's first run, or a node new since)
+    // has no window to measure: its counters go back to the statistics' reset and hold the initial bulk load, which
+    // would outweigh any read workload (5000 demo rows loaded cost 25000 against 60 reads saving ~120 each), so no
+    // write penalty is charged there until the next run has a baseline. A table missing from a node's baseline was
+    // created since the last run, so all its writes are in the window and count.
+    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(
+        NpgsqlConnection catalog, TopologySnapshot snapshot, List<string> notes, CancellationToken cancellationToken)
     {
         var baselines = await store.TableBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var measured = baselines.Keys.Select(k => k.Node).ToHashSet(StringComparer.Ordinal);
         var now = await TableCountersAsync(snapshot, cancellationToken).ConfigureAwait(false);
         var result = new Dictionary<(string, string), long>();
+        var unmeasured = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var ((node, table), writes) in now)
         {
-            long before = baselines.TryGetValue((node, table), out long b) && b <= writes ? b : 0;
             string shard = snapshot.Shards.First(s => s.Primary.Id == node).Id;
+            if (!measured.Contains(node))
+            {
+                unmeasured.Add(shard);
+                result[(shard, table)] = 0;
+                continue;
+            }
+
+            long before = baselines.TryGetValue((node, table), out long b) && b <= writes ? b : 0;
             result[(shard, table)] = writes - before;
+        }
+
+        if (unmeasured.Count > 0)
+        {
+            notes.Add($"No earlier run to measure writes from on {string.Join(", ", unmeasured)}: no write penalty charged there this time (the next run charges the writes since this one).");
         }
 
         return result;
@@ -287,8 +318,36 @@ public sealed partial class IndexAdvisor(
         return result;
     }
 
-    private (List<IndexFinding> Unused, List<IndexFinding> Duplicates, List<IndexFinding> Invalid) Hygiene(
-        TopologySnapshot snapshot, Dictionary<string, IReadOnlyList<ExistingIndex>> inventory, List<string> unreachable)
+    // Hours the index statistics cover on each reachable shard: from the later of the statistics' reset (the latest of
+    // the shard's nodes; a replica's scans count too) and the advisor's first baseline, to now. Before any run there is
+    // no baseline, so nothing is covered yet.
+    private async Task<Dictionary<string, double>> ObservedHoursAsync(NpgsqlConnection catalog, TopologySnapshot snapshot, List<string> unreachable, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var firstBaseline = await store.FirstBaselineAtAsync(catalog, cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var shard in snapshot.Shards)
+        {
+            var since = firstBaseline ?? now;
+            foreach (var node in shard.Nodes.Where(n => !unreachable.Contains(n.Id)))
+            {
+                var resets = await inspector.QueryAsync<double?>(node,
+                    "select extract(epoch from stats_reset)::float8 from pg_stat_database where datname = current_database()", cancellationToken).ConfigureAwait(false);
+                if (resets.FirstOrDefault() is { } seconds)
+                {
+                    var reset = DateTimeOffset.UnixEpoch.AddSeconds(seconds);
+                    since = reset > since ? reset : since;
+                }
+            }
+
+            result[shard.Id] = Math.Max(0, (now - since).TotalHours);
+        }
+
+        return result;
+    }
+
+    private (List<IndexFinding> Unused, List<IndexFinding> NotEnoughHistory, List<IndexFinding> Duplicates, List<IndexFinding> Invalid) Hygiene(
+        TopologySnapshot snapshot, Dictionary<string, IReadOnlyList<ExistingIndex>> inventory, List<string> unreachable, Dictionary<string, double> observedHours)
     {
         var duplicates = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
         var invalid = new Dictionary<string, IndexFinding>(StringComparer.Ordinal);
@@ -306,32 +365,47 @@ public sealed partial class IndexAdvisor(
             }
         }
 
-        // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too).
-        // DataTier's own schemas (datatier_move, datatier_idempotency, ...) are left out: their indexes serve jobs that
-        // run rarely (a move's catch-up, the idempotency key sweep), so few scans do not make them droppable.
+        // Unused: scanned at most a few times summed over every node of every shard (a replica's reads count too), with
+        // each shard's count reported, and only once the statistics cover the configured window on every shard that
+        // has the index; before, "not enough history". Indexes DataTier owns or needs are never listed (KeptBecause).
         var unused = new List<IndexFinding>();
+        var notEnoughHistory = new List<IndexFinding>();
         if (unreachable.Count == 0)
         {
-            var all = inventory.Values.SelectMany(i => i).Where(i => !i.Unique && !i.Primary && i.Valid && !i.Schema.StartsWith("datatier_", StringComparison.Ordinal)).GroupBy(i => i.Key);
+            var all = inventory.SelectMany(n => n.Value.Select(i => (Node: n.Key, Index: i)))
+                .Where(x => x.Index.KeptBecause is null && x.Index.Valid).GroupBy(x => x.Index.Key);
             foreach (var group in all)
             {
-                long scans = group.Sum(i => i.Scans);
-                if (scans <= _options.UnusedIndexMaxScans && !duplicates.ContainsKey(group.Key))
+                long scans = group.Sum(x => x.Index.Scans);
+                if (scans > _options.UnusedIndexMaxScans || duplicates.ContainsKey(group.Key))
                 {
-                    var first = group.First();
-                    var shards = snapshot.Shards.Where(s => s.Nodes.Any(n => inventory.TryGetValue(n.Id, out var idx) && idx.Any(i => i.Key == group.Key))).Select(s => s.Id).ToList();
-                    unused.Add(new IndexFinding($"{first.Schema}.{first.Table}", first.Name, first.Definition, scans, group.Max(i => i.Bytes), null, shards, DropSqlOf(first)));
+                    continue;
                 }
+
+                var first = group.First().Index;
+                var byShard = snapshot.Shards
+                    .Select(s => (s.Id, Scans: group.Where(x => s.Nodes.Any(n => n.Id == x.Node)).Select(x => (long?)x.Index.Scans).Sum()))
+                    .Where(s => s.Scans is not null).ToDictionary(s => s.Id, s => s.Scans!.Value, StringComparer.Ordinal);
+                bool covered = byShard.Keys.All(s => observedHours.GetValueOrDefault(s) >= _options.UnusedMinObservedHours);
+                var finding = new IndexFinding($"{first.Schema}.{first.Table}", first.Name, first.Definition, scans, group.Max(x => x.Index.Bytes), null,
+                    [.. byShard.Keys], covered ? DropSqlOf(first) : "", byShard);
+                (covered ? unused : notEnoughHistory).Add(finding);
             }
         }
 
-        return (unused.OrderByDescending(u => u.Bytes).ToList(), duplicates.Values.ToList(), invalid.Values.ToList());
+        return (unused.OrderByDescending(u => u.Bytes).ToList(), notEnoughHistory.OrderByDescending(u => u.Bytes).ToList(), duplicates.Values.ToList(), invalid.Values.ToList());
     }
 
     private static IndexFinding Merge(IndexFinding? known, ExistingIndex index, string? coveredBy, string shard) =>
         known is null
-            ? new IndexFinding($"{index.Schema}.{index.Table}", index.Name, index.Definition, index.Scans, index.Bytes, coveredBy, [shard], DropSqlOf(index))
-            : known with { Shards = [.. known.Shards, shard], Scans = known.Scans + index.Scans };
+            ? new IndexFinding($"{index.Schema}.{index.Table}", index.Name, index.Definition, index.Scans, index.Bytes, coveredBy, [shard], DropSqlOf(index),
+                new Dictionary<string, long>(StringComparer.Ordinal) { [shard] = index.Scans })
+            : known with
+            {
+                Shards = [.. known.Shards, shard],
+                Scans = known.Scans + index.Scans,
+                ScansByShard = new Dictionary<string, long>(known.ScansByShard, StringComparer.Ordinal) { [shard] = index.Scans },
+            };
 
     private static string DropSqlOf(ExistingIndex index) =>
         $"DROP INDEX CONCURRENTLY IF EXISTS {CandidateIndex.Quote(index.Schema)}.{CandidateIndex.Quote(index.Name)}";

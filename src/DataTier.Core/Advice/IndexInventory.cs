@@ -14,7 +14,11 @@ public static class IndexInventory
                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
                      where k.ord <= i.indnkeyatts order by k.ord) as Columns,
                i.indisunique or exists (select 1 from pg_constraint con where con.conindid = c.oid) as Unique,
-               i.indisprimary as Primary, i.indisvalid and i.indisready as Valid,
+               i.indisprimary as Primary,
+               exists (select 1 from pg_constraint f
+                       where f.contype = 'f' and f.conrelid = i.indrelid and cardinality(f.conkey) <= i.indnkeyatts
+                         and array(select k from unnest(i.indkey) with ordinality u(k, ord) where ord <= cardinality(f.conkey)) @> f.conkey) as BacksForeignKey,
+               i.indisvalid and i.indisready as Valid,
                i.indexprs is null and i.indpred is null and not (0 = any (i.indkey::int2[])) as Simple,
                am.amname::text as AccessMethod, pg_relation_size(c.oid) as Bytes, coalesce(s.idx_scan, 0) as Scans, pg_get_indexdef(c.oid) as Definition
         from pg_index i
@@ -32,17 +36,17 @@ public static class IndexInventory
     {
         await using var lease = await sources.OpenAsync(node, cancellationToken).ConfigureAwait(false);
         var rows = await lease.Connection.QueryAsync<IndexRow>(new CommandDefinition(Sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new ExistingIndex(r.Schema, r.Table, r.Name, r.Columns, r.Unique, r.Primary, r.Valid, r.Simple, r.AccessMethod,
+        return rows.Select(r => new ExistingIndex(r.Schema, r.Table, r.Name, r.Columns, r.Unique, r.Primary, r.BacksForeignKey, r.Valid, r.Simple, r.AccessMethod,
             r.Bytes, r.Scans, r.Definition)).ToList();
     }
 
     /// <summary>
-    /// Non-unique b-tree indexes whose key columns are a leading prefix of another valid index's on the same table
+    /// B-tree indexes DataTier may propose dropping (see <see cref="ExistingIndex.KeptBecause"/>) whose key columns are a leading prefix of another valid index's on the same table
     /// (that one serves every lookup they do); of two identical ones, the later name is the duplicate.
     /// </summary>
     public static IEnumerable<(ExistingIndex Duplicate, ExistingIndex CoveredBy)> Duplicates(IReadOnlyList<ExistingIndex> indexes)
     {
-        foreach (var a in indexes.Where(i => !i.Unique && i.Valid && i.Simple && i.AccessMethod == "btree"))
+        foreach (var a in indexes.Where(i => i.KeptBecause is null && i.Valid && i.Simple && i.AccessMethod == "btree"))
         {
             var cover = indexes
                 .Where(b => !ReferenceEquals(a, b) && b.Valid && b.Simple && b.AccessMethod == "btree" && b.Schema == a.Schema && b.Table == a.Table)

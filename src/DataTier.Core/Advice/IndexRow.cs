@@ -19,6 +19,8 @@ internal sealed record IndexRow
 
     public bool Primary { get; init; }
 
+    public bool BacksForeignKey { get; init; }
+
     public bool Valid { get; init; }
 
     public bool Simple { get; init; }

@@ -29,9 +29,28 @@ public static class ScatterStatements
     public static string VisibilityQuery(string ring, string shardId) =>
         $"select set_config('search_path', 'datatier_visible, public', true), set_config('datatier.ring', {SqlQuoting.Literal(ring)}, true), set_config('datatier.shard', {SqlQuoting.Literal(shardId)}, true)";
 
+    /// <summary>
+    /// The caller's statement inside a text <see cref="ForShard"/> wrapped (as sent, or as pg_stat_statements records it,
+    /// constants replaced by <c>$n</c>), or null when <paramref name="sql"/> is not wrapped: the index advisor counts a
+    /// wrapped fan-out read as the statement the caller sent, alongside its routed runs.
+    /// </summary>
+    public static string? Unwrap(string sql)
+    {
+        if (!sql.StartsWith(WrapStart, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        int end = sql.LastIndexOf(WrapEnd, StringComparison.Ordinal);
+        return end < WrapStart.Length ? null : sql[WrapStart.Length..end];
+    }
+
+    private const string WrapStart = "select * from (";
+    private const string WrapEnd = "\n) as dt_scatter";
+
     private static BoundStatement Wrap(BoundStatement statement, IReadOnlyList<SortColumn> orderBy, int limit)
     {
-        var sql = new StringBuilder("select * from (").Append(statement.Sql).Append("\n) as dt_scatter");
+        var sql = new StringBuilder(WrapStart).Append(statement.Sql).Append(WrapEnd);
         if (orderBy.Count > 0)
         {
             sql.Append(" order by ");

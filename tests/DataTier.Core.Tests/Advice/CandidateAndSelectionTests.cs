@@ -65,10 +65,47 @@ public sealed class CandidateAndSelectionTests
     [Fact]
     public void Duplicates_are_indexes_whose_columns_lead_another_index()
     {
-        ExistingIndex Index(string name, string[] columns, bool unique = false) =>
-            new("public", "t", name, columns, unique, false, true, true, "btree", 8192, 0, "");
         var indexes = new[] { Index("t_a", ["a"]), Index("t_a_b", ["a", "b"]), Index("t_b_key", ["b"], unique: true), Index("t_b", ["b"]) };
         var duplicates = IndexInventory.Duplicates(indexes).Select(d => $"{d.Duplicate.Name}<{d.CoveredBy.Name}").Order().ToList();
         Assert.Equal(["t_a<t_a_b", "t_b<t_b_key"], duplicates);
     }
+
+    [Fact]
+    public void Indexes_DataTier_owns_or_needs_are_never_duplicates()
+    {
+        var indexes = new[]
+        {
+            Index("t_c_d", ["c", "d"]),
+            Index("t_c_fk", ["c"], foreignKey: true),
+            Index("t_ring_position_idx", ["c"]),
+            Index("t_c_d_key", ["c", "d"], unique: true),
+            Index("t_c_d_mine", ["c", "d"]) with { Schema = "datatier_move" },
+        };
+        // The foreign key's and the ring position's indexes lead t_c_d too, but only the plain one is a duplicate.
+        var duplicates = IndexInventory.Duplicates(indexes).Select(d => $"{d.Duplicate.Schema}.{d.Duplicate.Name}<{d.CoveredBy.Name}").ToList();
+        Assert.Equal(["public.t_c_d<t_c_d_key"], duplicates);
+    }
+
+    [Fact]
+    public void KeptBecause_names_why_an_index_is_never_proposed_for_dropping()
+    {
+        Assert.Null(Index("t_a", ["a"]).KeptBecause);
+        Assert.Equal("primary key", (Index("t_pkey", ["a"], unique: true) with { Primary = true }).KeptBecause);
+        Assert.Equal("unique or exclusion constraint", Index("t_a_excl", ["a"], unique: true).KeptBecause);
+        Assert.Equal("backs a foreign key", Index("t_a_fk", ["a"], foreignKey: true).KeptBecause);
+        Assert.Equal("ring position index (rebalancing)", Index("tasks_ring_position_idx", ["a"]).KeptBecause);
+        Assert.Equal("DataTier's own schema", (Index("changes_move_id_idx", ["a"]) with { Schema = "datatier_move" }).KeptBecause);
+    }
+
+    [Fact]
+    public void UnusedMinObservedHours_is_validated_with_its_value()
+    {
+        var error = Assert.Single(new AdvisorOptionsValidator().Validate(null, new AdvisorOptions { UnusedMinObservedHours = -1 }).Failures!);
+        Assert.Contains("DataTier:Advisor:UnusedMinObservedHours", error, StringComparison.Ordinal);
+        Assert.Contains("-1", error, StringComparison.Ordinal);
+        Assert.True(new AdvisorOptionsValidator().Validate(null, new AdvisorOptions { UnusedMinObservedHours = 0 }).Succeeded);
+    }
+
+    private static ExistingIndex Index(string name, string[] columns, bool unique = false, bool foreignKey = false) =>
+        new("public", "t", name, columns, unique, false, foreignKey, true, true, "btree", 8192, 0, "");
 }
