@@ -148,6 +148,10 @@ internal sealed partial class ClientSession
             _services.Metrics.StatementsFor(plan.Kind, plan.Source, node.Role == NodeRole.Primary).Inc();
             string? prelude = shard.VisibilityRing is { } ring ? Core.Execution.ScatterStatements.VisibilityQuery(ring, shard.Id) : null;
             leg.Stream.Send(prelude, merge.ShardSql, parameterTypes, parameterFormats, parameters, resultFormats);
+            // Sent now, not when the leg's answer is first awaited: PostgreSQL holds a leg's RowDescription in its output
+            // buffer until rows fill it or the statement ends, so awaiting one leg before sending the next ran an
+            // aggregate's legs one after the other (measured: 218 s merged against 104 s for one shard alone).
+            await leg.Stream.Backend.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // Every shard has its statement before the first answer is awaited: they run side by side.
