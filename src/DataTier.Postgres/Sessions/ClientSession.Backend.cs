@@ -414,24 +414,39 @@ internal sealed partial class ClientSession
         await target.CancelRunningAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Sends a CancelRequest with the held backend's own key data; the gate keeps the backend leased meanwhile.</summary>
+    /// <summary>
+    /// Sends a CancelRequest with the backend's own key data to each backend running the session's statement: the held
+    /// one, or every shard's of a merged read. The gate keeps them leased meanwhile.
+    /// </summary>
     public async Task CancelRunningAsync()
     {
         await _cancelGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            BackendConnection? backend;
+            BackendConnection[] running;
             lock (_backendLock)
             {
-                backend = _backend;
+                running = _backend is { } held ? [held] : _mergeLegs?.Select(static l => l.Stream.Backend).ToArray() ?? [];
             }
 
-            if (backend is null)
+            if (running.Length == 0)
             {
                 WireLog.CancelIgnored(_services.Logger, ProcessId, "no statement running");
                 return;
             }
 
+            await Task.WhenAll(running.Select(SendCancelAsync)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cancelGate.Release();
+        }
+    }
+
+    private async Task SendCancelAsync(BackendConnection backend)
+    {
+        try
+        {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_services.Options.BackendConnectTimeoutMs));
             var endPoint = backend.RemoteEndPoint ?? await BackendConnection.ResolveAsync(backend.Node, timeout.Token).ConfigureAwait(false);
             using var socket = new System.Net.Sockets.Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Stream,
@@ -447,10 +462,6 @@ internal sealed partial class ClientSession
         catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException or IOException)
         {
             WireLog.CancelIgnored(_services.Logger, ProcessId, e.GetType().Name);
-        }
-        finally
-        {
-            _cancelGate.Release();
         }
     }
 }

@@ -19,6 +19,9 @@ internal sealed partial class ClientSession
 {
     private sealed record MergeLeg(BackendRowStream Stream, BackendPool Pool, Core.Replicas.OutstandingRequests.Lease Lease);
 
+    // The legs of the merged read running now (under _backendLock), for CancelRequest.
+    private List<MergeLeg>? _mergeLegs;
+
     private async Task RunMergedAsync(Plan plan, CrossShardPlan merge, string? sql, BatchItem[]? items, CancellationToken cancellationToken)
     {
         var (bind, statement) = MergedBind(items);
@@ -85,6 +88,14 @@ internal sealed partial class ClientSession
         }
         finally
         {
+            // A cancel being forwarded to a leg finishes before the leg's backend can go to another client.
+            await _cancelGate.WaitAsync().ConfigureAwait(false);
+            lock (_backendLock)
+            {
+                _mergeLegs = null;
+            }
+
+            _cancelGate.Release();
             foreach (var leg in legs)
             {
                 leg.Lease.Dispose();
@@ -144,7 +155,13 @@ internal sealed partial class ClientSession
             var pool = _services.Pools.Get(node);
             var backend = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
             var leg = new MergeLeg(new BackendRowStream(backend, shard.Id, _services.Options.BackendIoTimeoutMs), pool, _services.ReadRouter.Outstanding.Begin(node.Id));
-            legs.Add(leg);
+            lock (_backendLock)
+            {
+                // Seen by CancelRunningAsync: a CancelRequest reaches every shard of the merged read.
+                legs.Add(leg);
+                _mergeLegs = legs;
+            }
+
             _services.Metrics.StatementsFor(plan.Kind, plan.Source, node.Role == NodeRole.Primary).Inc();
             string? prelude = shard.VisibilityRing is { } ring ? Core.Execution.ScatterStatements.VisibilityQuery(ring, shard.Id) : null;
             leg.Stream.Send(prelude, merge.ShardSql, parameterTypes, parameterFormats, parameters, resultFormats);

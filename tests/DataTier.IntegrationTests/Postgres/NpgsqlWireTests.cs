@@ -353,6 +353,26 @@ public sealed class NpgsqlWireTests(ClusterFixture fixture)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Cancel_stops_a_merged_read_on_every_shard_within_two_seconds()
+    {
+        await using var wire = await WireServer.StartAsync(fixture);
+        await using var source = NpgsqlDataSource.Create(wire.ConnectionString());
+        await using var connection = await source.OpenConnectionAsync();
+        // Key-less and ordered: every shard runs it at once, each sleeping 30 s before its first row.
+        await using var command = new NpgsqlCommand("select task_id from tasks where pg_sleep(case when task_id is null then 0 else 30 end) is not null order by task_id limit 1", connection);
+        var stopwatch = Stopwatch.StartNew();
+        var running = command.ExecuteScalarAsync();
+        await Task.Delay(500);
+        command.Cancel();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => running);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2.5), $"cancel took {stopwatch.Elapsed}");
+        Assert.Equal("57014", (error as PostgresException ?? error.InnerException as PostgresException)?.SqlState);
+
+        await using var after = new NpgsqlCommand("select count(*) from tasks", connection);
+        Assert.True((long)(await after.ExecuteScalarAsync())! > 0);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Cancel_with_a_wrong_secret_cancels_nothing()
     {
         await using var wire = await WireServer.StartAsync(fixture);
