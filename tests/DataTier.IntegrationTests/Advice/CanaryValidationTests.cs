@@ -72,9 +72,34 @@ public sealed class CanaryValidationTests(ClusterFixture fixture, ITestOutputHel
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    // 200,000 rows per shard with a selective unindexed column, 60 cacheable fan-out reads of it (so DataTier keeps
-    // their latest values), then a validated run; returns the table's recommendation (from recommendations or rejected).
-    private async Task<JsonNode> RunValidatedAsync(string table, Dictionary<string, string?> settings, bool rejected)
+    [Fact]
+    public async Task Advise_validate_prints_the_measured_figures_and_writes_them_into_the_migration_header()
+    {
+        const string table = "val_cli";
+        string dir = Directory.CreateTempSubdirectory("datatier-validate-").FullName;
+        try
+        {
+            await CreateTableAsync(table);
+            await using var server = await DataTierServer.StartAsync(fixture);
+            await RunWorkloadAsync(server, table);
+            string cli = CliRunner.BuiltDll("DataTier.Cli", "datatier.dll");
+            var (code, stdout, stderr) = await CliRunner.RunAsync(cli,
+                $"advise --server {server.BaseAddress} --key {fixture.Manifest.Keys.Admin} --validate --write --advice-dir {dir}", TimeSpan.FromMinutes(3));
+            output.WriteLine(stdout + stderr);
+            Assert.True(code == 0, stderr);
+            Assert.Matches(@$"create dt_{table}_ref_idx on public\.{table} \(ref\).*
+\s+canary s\d: measured speed-up [\d.]+x", stdout);
+            string migration = Directory.GetFiles(dir, "*_advice_run_*.sql").Single();
+            Assert.Contains("measured on canary", await File.ReadAllTextAsync(migration), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await CleanUpAsync(table);
+        }
+    }
+
+    private async Task CreateTableAsync(string table)
     {
         foreach (var shard in fixture.Manifest.Shards)
         {
@@ -85,19 +110,31 @@ public sealed class CanaryValidationTests(ClusterFixture fixture, ITestOutputHel
                 analyze {table};
                 """);
         }
+    }
 
-        await using var server = await DataTierServer.StartAsync(fixture, settings);
+    // A baseline run (unvalidated), then 60 cacheable fan-out reads of the selective column, so DataTier keeps their latest values.
+    private async Task RunWorkloadAsync(DataTierServer server, string table)
+    {
         using var app = server.CreateClient(fixture.Manifest.Keys.App);
         using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
         admin.Timeout = TimeSpan.FromMinutes(5);
         var (baseStatus, baseBody) = await Api.PostAsync(admin, "/admin/db/optimize?validate=false", new { });
         Assert.True(baseStatus == HttpStatusCode.OK, baseBody?.ToJsonString());
-
         for (int n = 0; n < 60; n++)
         {
             await Api.OkAsync(app, "/v1/scatter", new { sql = $"select count(*) from {table} where ref = @r", @params = new { r = $"ref-{1 + (n * 3181) % 200000}" } });
         }
+    }
 
+    // 200,000 rows per shard with a selective unindexed column, its workload, then a validated run; returns the
+    // table's recommendation (from recommendations or rejected).
+    private async Task<JsonNode> RunValidatedAsync(string table, Dictionary<string, string?> settings, bool rejected)
+    {
+        await CreateTableAsync(table);
+        await using var server = await DataTierServer.StartAsync(fixture, settings);
+        await RunWorkloadAsync(server, table);
+        using var admin = server.CreateClient(fixture.Manifest.Keys.Admin);
+        admin.Timeout = TimeSpan.FromMinutes(5);
         var (status, report) = await Api.PostAsync(admin, "/admin/db/optimize", new { });
         Assert.True(status == HttpStatusCode.OK, report?.ToJsonString());
         output.WriteLine(report!.ToJsonString());

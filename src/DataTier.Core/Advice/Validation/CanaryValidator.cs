@@ -134,10 +134,12 @@ public sealed class CanaryValidator(
             var (kept, speedUp, reason) = SpeedupDecision.Decide(statements, min);
             return new CanaryMeasurement(canary, kept, reason, speedUp, min, bytes, buildMs, _options.KeepCanaryIndex, statements.Select(s => s.Item1).ToList());
         }
-        catch (PostgresException e)
+        catch (Exception e) when (e is NpgsqlException or ArgumentException)
         {
-            // A failed canary build or probe proves nothing either way: the advice stands, marked unmeasured.
-            return new CanaryMeasurement(canary, true, $"not measured: {e.SqlState} {e.MessageText} on {canary}'s primary", null, min, null, null, false, []);
+            // A failed canary login, build or probe (or a CREATE the safe builder cannot parse) proves nothing either
+            // way: the advice stands, marked unmeasured, and the run goes on.
+            string why = e is PostgresException p ? $"{p.SqlState} {p.MessageText}" : e.Message;
+            return new CanaryMeasurement(canary, true, $"not measured: {why} on {canary}'s primary", null, min, null, null, false, []);
         }
     }
 
