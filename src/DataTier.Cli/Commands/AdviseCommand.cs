@@ -7,22 +7,24 @@ namespace DataTier.Cli.Commands;
 /// <summary>
 /// <c>datatier advise</c>: runs the index advisor now on a DataTier server (the dev cluster's, or <c>--server</c>
 /// with an admin key) and prints its advice; <c>--write</c> writes the reviewed-migration scripts to
-/// <c>sql/advice/</c> (drops to <c>sql/advice/review/</c>, never applied automatically).
+/// <c>sql/advice/</c> (drops to <c>sql/advice/review/</c>, never applied automatically); <c>--validate</c> proves each
+/// recommendation on a canary shard first and keeps only those fast enough (DataTier:Advisor:MinMeasuredSpeedup).
 /// </summary>
 internal static class AdviseCommand
 {
-    public const string Usage = "advise [--write] [--advice-dir D] [--server URL] [--key ADMIN_KEY] [--dir D]";
+    public const string Usage = "advise [--write] [--validate] [--advice-dir D] [--server URL] [--key ADMIN_KEY] [--dir D]";
 
     public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         bool write = args.Flag("--write");
+        bool validate = args.Flag("--validate");
         string adviceDir = CliEnvironment.AdviceDir(args.Option("--advice-dir"));
         string? server = args.Option("--server");
         string? key = args.Option("--key");
         string? dir = args.Option("--dir");
         args.EnsureAllUsed();
         using var http = AdminApiClient.Create(server, key, dir, TimeSpan.FromMinutes(10));
-        using var response = await http.PostAsync(new Uri("/admin/db/optimize", UriKind.Relative), null, ct).ConfigureAwait(false);
+        using var response = await http.PostAsync(new Uri(validate ? "/admin/db/optimize?validate=true" : "/admin/db/optimize", UriKind.Relative), null, ct).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -36,6 +38,15 @@ internal static class AdviseCommand
         {
             double best = r.Statements.Count == 0 ? 0 : r.Statements.Max(s => s.CostReduction);
             await stdout.WriteLineAsync($"  create {r.IndexName} on {r.Table} ({string.Join(", ", r.Columns)}): cost -{best:P0}, shards {string.Join(", ", r.Shards)}").ConfigureAwait(false);
+            if (r.Measured is { } m)
+            {
+                await stdout.WriteLineAsync($"    canary {m.Shard}: {m.Reason}; built in {m.BuildMs} ms, {m.IndexBytes / 1024} KiB").ConfigureAwait(false);
+            }
+        }
+
+        foreach (var r in report.Rejected ?? [])
+        {
+            await stdout.WriteLineAsync($"  dropped {r.IndexName} on {r.Table} ({string.Join(", ", r.Columns)}): canary {r.Measured?.Shard}: {r.Measured?.Reason}").ConfigureAwait(false);
         }
 
         foreach (var f in report.Duplicates)

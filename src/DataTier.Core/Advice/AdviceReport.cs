@@ -1,6 +1,8 @@
+using DataTier.Core.Advice.Validation;
+
 namespace DataTier.Core.Advice;
 
-/// <summary>What one advisor run found.</summary>
+/// <summary>What one advisor run found (<see cref="Rejected"/>: advice a canary measurement dropped, validated runs only).</summary>
 public sealed record AdviceReport(
     long RunId,
     DateTimeOffset StartedAt,
@@ -11,9 +13,10 @@ public sealed record AdviceReport(
     IReadOnlyList<IndexFinding> Duplicates,
     IReadOnlyList<IndexFinding> Invalid,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<IndexFinding> NotEnoughHistory);
+    IReadOnlyList<IndexFinding> NotEnoughHistory,
+    IReadOnlyList<IndexRecommendation>? Rejected = null);
 
-/// <summary>An index to build, with the evidence for it.</summary>
+/// <summary>An index to build, with the evidence for it (and, on a validated run, what the canary shard measured).</summary>
 public sealed record IndexRecommendation(
     string Table,
     string IndexName,
@@ -24,7 +27,8 @@ public sealed record IndexRecommendation(
     double Benefit,
     double WritePenalty,
     IReadOnlyList<string> Shards,
-    IReadOnlyList<StatementEvidence> Statements);
+    IReadOnlyList<StatementEvidence> Statements,
+    CanaryMeasurement? Measured = null);
 
 /// <summary>How one statement's cost changes with a recommended index, on one shard.</summary>
 public sealed record StatementEvidence(

@@ -33,6 +33,18 @@ public static class AdviceScriptWriter
                 {
                     up.AppendLine(CultureInfo.InvariantCulture, $"--   {e.Shard}: {e.Calls} calls, {e.TotalExecMs} ms; cost {e.CostBefore} -> {e.CostAfter} (-{e.CostReduction:P0}): {OneLine(e.Sql)}");
                 }
+
+                if (r.Measured is { } m)
+                {
+                    up.AppendLine(CultureInfo.InvariantCulture, $"--   measured on canary {m.Shard}: {m.Reason}; built in {m.BuildMs} ms, {m.IndexBytes / 1024} KiB (estimated ~{r.EstimatedBytes / 1024} KiB)");
+                    foreach (var sm in m.Statements)
+                    {
+                        string figures = sm.SpeedUp is null
+                            ? $"not measured: {sm.Note}"
+                            : string.Create(CultureInfo.InvariantCulture, $"median {sm.BeforeMedianMs} ms -> {sm.AfterMedianMs} ms ({sm.SpeedUp}x, {sm.Runs} runs each)");
+                        up.AppendLine(CultureInfo.InvariantCulture, $"--     {OneLine(r.Statements.FirstOrDefault(e => e.Fingerprint == sm.Fingerprint)?.Sql ?? sm.Fingerprint)}: {figures}");
+                    }
+                }
             }
 
             up.AppendLine();

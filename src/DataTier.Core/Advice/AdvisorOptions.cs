@@ -49,4 +49,16 @@ public sealed class AdvisorOptions
 
     /// <summary>Whether the scheduled job also writes the scripts for what it recommends.</summary>
     public bool WriteScriptsOnSchedule { get; set; }
+
+    /// <summary>
+    /// Whether every run (scheduled, and the API's unless it says <c>validate=false</c>) proves its advice on a canary
+    /// shard: builds each index there, replays the evidence statements before and after, keeps what is fast enough.
+    /// </summary>
+    public bool Validate { get; set; }
+
+    /// <summary>Measured speed-up (median latency before over after, on the canary shard) a validated index must reach to be kept.</summary>
+    public double MinMeasuredSpeedup { get; set; } = 2.0;
+
+    /// <summary>Whether validation leaves the index it built on the canary shard (default: dropped after measuring).</summary>
+    public bool KeepCanaryIndex { get; set; }
 }

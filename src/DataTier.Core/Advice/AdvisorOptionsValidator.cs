@@ -34,6 +34,11 @@ public sealed class AdvisorOptionsValidator : IValidateOptions<AdvisorOptions>
             errors.Add($"DataTier:Advisor:UnusedMinObservedHours must be 0 or more hours; it is {options.UnusedMinObservedHours}.");
         }
 
+        if (!double.IsFinite(options.MinMeasuredSpeedup) || options.MinMeasuredSpeedup < 1)
+        {
+            errors.Add($"DataTier:Advisor:MinMeasuredSpeedup must be a speed-up of at least 1 (times faster); it is {options.MinMeasuredSpeedup}.");
+        }
+
         if (options.StatementTimeoutMs < 100)
         {
             errors.Add("DataTier:Advisor:StatementTimeoutMs must be at least 100.");

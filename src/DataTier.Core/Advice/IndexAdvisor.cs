@@ -1,3 +1,4 @@
+using DataTier.Core.Advice.Validation;
 using DataTier.Core.Diagnostics;
 using DataTier.Core.Errors;
 using DataTier.Core.Execution;
@@ -23,14 +24,22 @@ public sealed partial class IndexAdvisor(
     DatabaseInspector inspector,
     QueryDigest digest,
     AdviceStore store,
+    CanaryValidator validator,
     IOptions<AdvisorOptions> options,
     TimeProvider time,
     ILogger<IndexAdvisor> logger)
 {
     private readonly AdvisorOptions _options = options.Value;
 
-    /// <summary>Runs the advisor once; fails with a conflict when another run (on any instance) is in progress.</summary>
-    public async Task<AdviceReport> RunAsync(string trigger, string instance, CancellationToken cancellationToken)
+    /// <summary>Runs the advisor once, validated as <c>DataTier:Advisor:Validate</c> says.</summary>
+    public Task<AdviceReport> RunAsync(string trigger, string instance, CancellationToken cancellationToken) =>
+        RunAsync(trigger, instance, _options.Validate, cancellationToken);
+
+    /// <summary>
+    /// Runs the advisor once, proving each recommendation on a canary shard when <paramref name="validate"/>; fails
+    /// with a conflict when another run (on any instance) is in progress.
+    /// </summary>
+    public async Task<AdviceReport> RunAsync(string trigger, string instance, bool validate, CancellationToken cancellationToken)
     {
         await using var connection = await store.TryLockAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new DataTierException(DataTierErrorKind.Conflict, "advisor-running", "An index advisor run is already in progress.");
@@ -39,6 +48,13 @@ public sealed partial class IndexAdvisor(
         try
         {
             var report = await AnalyseAsync(connection, runId, cancellationToken).ConfigureAwait(false);
+            if (validate && report.Recommendations.Count > 0)
+            {
+                var notes = report.Notes.ToList();
+                var (kept, dropped) = await validator.ValidateAsync(report.Recommendations, notes, cancellationToken).ConfigureAwait(false);
+                report = report with { Recommendations = kept, Rejected = dropped, Notes = notes, FinishedAt = time.GetUtcNow() };
+            }
+
             await store.FinishRunAsync(connection, runId, report, null, cancellationToken).ConfigureAwait(false);
             Log.RunFinished(logger, runId, report.Recommendations.Count, report.Unused.Count, report.Duplicates.Count);
             return report;

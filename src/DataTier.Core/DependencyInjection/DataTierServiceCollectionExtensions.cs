@@ -72,6 +72,7 @@ public static class DataTierServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<Advice.AdvisorOptions>().Bind(configuration.GetSection(Advice.AdvisorOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Advice.AdvisorOptions>, Advice.AdvisorOptionsValidator>());
         services.TryAddSingleton<Advice.AdviceStore>();
+        services.TryAddSingleton<Advice.Validation.CanaryValidator>();
         services.TryAddSingleton<Advice.IndexAdvisor>();
         return services;
     }

@@ -12,9 +12,14 @@ public static class AdviceEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var db = app.MapGroup("/admin/db").RequireScope(Scopes.Admin);
-        db.MapPost("/optimize", static async (bool? write, IndexAdvisor advisor, AdviceStore store, IOptions<AdvisorOptions> options, CancellationToken ct) =>
+        db.MapPost("/optimize", static async (bool? write, string? validate, IndexAdvisor advisor, AdviceStore store, IOptions<AdvisorOptions> options, CancellationToken ct) =>
         {
-            var report = await advisor.RunAsync("api", Environment.MachineName + ":" + Environment.ProcessId, ct);
+            // validate: prove each recommendation on a canary shard (absent: DataTier:Advisor:Validate decides). Parsed
+            // here, not bound as bool?, so a bad value is a problem document rather than an empty 400.
+            bool validated = validate is null ? options.Value.Validate
+                : bool.TryParse(validate, out bool v) ? v
+                : throw new ProblemException(400, ProblemTypes.InvalidRequest, "Invalid query string", $"validate must be true or false; it is '{validate}'.");
+            var report = await advisor.RunAsync("api", Environment.MachineName + ":" + Environment.ProcessId, validated, ct);
             if (write == true)
             {
                 var files = AdviceScriptWriter.Write(report, Path.GetFullPath(options.Value.ScriptDirectory));

@@ -93,6 +93,7 @@ public static class DataTierHost
             health.AddNpgSql(catalog, name: "catalog", timeout: TimeSpan.FromSeconds(2), tags: [HealthEndpoints.ReadinessTag]);
         }
 
+        services.TryAddSingleton<Core.Advice.Validation.ICanaryIndexBuilder, Advice.SafeCanaryIndexBuilder>();
         services.AddDataTierJobs(configuration);
         services.AddDataTierRateLimiting(configuration);
         services.AddDataTierCompression(configuration);
