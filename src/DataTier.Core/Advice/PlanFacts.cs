@@ -28,6 +28,21 @@ public sealed class TableAccess
     /// <summary>Columns the result is sorted by (only when every sort key is of this table).</summary>
     public List<string> Sort { get; } = [];
 
+    /// <summary>Columns matched with <c>LIKE</c> (<c>~~</c>) against a parameter or a prefix pattern (<c>'abc%'</c>).</summary>
+    public List<string> Prefix { get; } = [];
+
+    /// <summary>Expressions compared for equality, as index keys: <c>lower(email)</c>.</summary>
+    public List<string> Expressions { get; } = [];
+
+    /// <summary>Conditions against a literal the plan shows (<c>status = 'open'::text</c>): a partial index's predicate.</summary>
+    public List<string> Constants { get; } = [];
+
+    /// <summary>Plain columns the scans of this table output (VERBOSE's <c>Output</c>).</summary>
+    public List<string> Output { get; } = [];
+
+    /// <summary>Whether every output of its scans is a plain column, so an index holding them all can answer alone.</summary>
+    public bool OutputIsColumns { get; set; } = true;
+
     /// <summary>Whether the plan read it with a sequential scan.</summary>
     public bool SequentialScan { get; set; }
 

@@ -55,6 +55,22 @@ public static partial class PlanReader
             seq.SequentialScan = true;
         }
 
+        if (node.TryGetProperty("Relation Name", out _) && node.TryGetProperty("Alias", out var alias) && aliases.TryGetValue(alias.GetString()!, out var read)
+            && node.TryGetProperty("Output", out var outputs) && outputs.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var output in outputs.EnumerateArray())
+            {
+                if (ColumnOf(output.GetString()!) is { } c && c.Alias == alias.GetString())
+                {
+                    TableAccess.AddOnce(read.Output, c.Column);
+                }
+                else
+                {
+                    read.OutputIsColumns = false;
+                }
+            }
+        }
+
         foreach (string field in ConditionFields)
         {
             if (node.TryGetProperty(field, out var condition) && condition.ValueKind == JsonValueKind.String)
@@ -103,6 +119,14 @@ public static partial class PlanReader
         var left = ColumnOf(m.Groups["left"].Value);
         string rightText = m.Groups["right"].Value.Trim();
         var right = ColumnOf(rightText);
+        if (left is null && op == "=" && CaseFolded().Match(m.Groups["left"].Value.Trim()) is { Success: true } fold
+            && aliases.TryGetValue(fold.Groups["alias"].Value, out var folded) && IsConstant(rightText))
+        {
+            // lower(col) = $1: only an index on the expression itself serves it.
+            TableAccess.AddOnce(folded.Expressions, $"{fold.Groups["fn"].Value}({fold.Groups["column"].Value})");
+            return;
+        }
+
         if (left is null && right is not null && op is not "IS")
         {
             // A constant on the left: mirror the comparison.
@@ -132,8 +156,21 @@ public static partial class PlanReader
             return;
         }
 
+        if (op == "=" && Literal().IsMatch(rightText))
+        {
+            // A literal the statement carries (not a parameter): the predicate of a partial index.
+            TableAccess.AddOnce(table.Constants, $"{CandidateIndex.Quote(l.Column)} = {rightText}");
+        }
+
         switch (op)
         {
+            case "~~":
+                if (rightText.StartsWith('$') || PrefixPattern().IsMatch(rightText))
+                {
+                    TableAccess.AddOnce(table.Prefix, l.Column);
+                }
+
+                break;
             case "=":
             case "IS":
                 TableAccess.AddOnce(table.Equality, l.Column);
@@ -238,8 +275,20 @@ public static partial class PlanReader
     [GeneratedRegex("""^\(*(?<alias>[a-z_][a-z0-9_$]*|"[^"]+")\.(?<column>[a-z_][a-z0-9_$]*|"[^"]+")\)*(?:::[a-z_ ]+(?:\[\])?\)*)*$""")]
     private static partial Regex ColumnReference();
 
-    [GeneratedRegex("""^(?<left>.+?)\s+(?<op>=|<=|>=|<|>|IS)\s+(?<right>.+)$""")]
+    [GeneratedRegex("""^(?<left>.+?)\s+(?<op>=|<=|>=|<|>|IS|~~)\s+(?<right>.+)$""")]
     private static partial Regex Comparison();
+
+    // "lower(a.col)", "lower((a.col)::text)".
+    [GeneratedRegex("""^\(*(?<fn>lower|upper)\(\(*(?<alias>[a-z_][a-z0-9_$]*)\.(?<column>[a-z_][a-z0-9_$]*)\)*(?:::[a-z_ ]+)?\)\)*$""")]
+    private static partial Regex CaseFolded();
+
+    // 'open'::text, 'open'::character varying: a literal, not a parameter.
+    [GeneratedRegex("""^\(*'(?:[^']|'')*'(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex Literal();
+
+    // 'abc%'::text: a fixed prefix, then a wildcard; a b-tree can serve it.
+    [GeneratedRegex("""^\(*'[^%_'\\]+%'(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex PrefixPattern();
 
     [GeneratedRegex("""[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*""")]
     private static partial Regex QualifiedColumn();
