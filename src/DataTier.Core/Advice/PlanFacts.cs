@@ -37,6 +37,9 @@ public sealed class TableAccess
     /// <summary>Conditions against a literal the plan shows (<c>status = 'open'::text</c>): a partial index's predicate.</summary>
     public List<string> Constants { get; } = [];
 
+    /// <summary>Columns compared (<c>=</c> or <c>~~</c>) with a bare parameter, and its number: where a sampled value can be inlined.</summary>
+    public List<(string Column, string Operator, int Parameter)> Parameters { get; } = [];
+
     /// <summary>Plain columns the scans of this table output (VERBOSE's <c>Output</c>).</summary>
     public List<string> Output { get; } = [];
 
@@ -55,5 +58,5 @@ public sealed class TableAccess
     }
 }
 
-/// <summary>The total cost of a plan and the tables it accesses.</summary>
-public sealed record PlanFacts(double TotalCost, IReadOnlyList<TableAccess> Tables);
+/// <summary>The total cost of a plan, the tables it accesses and whether it reads any with an index-only scan.</summary>
+public sealed record PlanFacts(double TotalCost, IReadOnlyList<TableAccess> Tables, bool IndexOnlyScan = false);

@@ -19,10 +19,14 @@ public static partial class PlanReader
         var root = document.RootElement[0].GetProperty("Plan");
         var aliases = new Dictionary<string, TableAccess>(StringComparer.Ordinal);
         CollectRelations(root, aliases);
-        Walk(root, aliases);
+        Walk(root, aliases, null);
         var tables = aliases.Values.Distinct().ToList();
-        return new PlanFacts(root.GetProperty("Total Cost").GetDouble(), tables);
+        return new PlanFacts(root.GetProperty("Total Cost").GetDouble(), tables, HasNode(root, "Index Only Scan"));
     }
+
+    private static bool HasNode(JsonElement node, string type) =>
+        node.GetProperty("Node Type").GetString() == type
+        || (node.TryGetProperty("Plans", out var children) && children.EnumerateArray().Any(c => HasNode(c, type)));
 
     private static void CollectRelations(JsonElement node, Dictionary<string, TableAccess> aliases)
     {
@@ -47,7 +51,7 @@ public static partial class PlanReader
         }
     }
 
-    private static void Walk(JsonElement node, Dictionary<string, TableAccess> aliases)
+    private static void Walk(JsonElement node, Dictionary<string, TableAccess> aliases, JsonElement? parent)
     {
         string type = node.GetProperty("Node Type").GetString()!;
         if (type == "Seq Scan" && node.TryGetProperty("Alias", out var scanned) && aliases.TryGetValue(scanned.GetString()!, out var seq))
@@ -58,11 +62,21 @@ public static partial class PlanReader
         if (node.TryGetProperty("Relation Name", out _) && node.TryGetProperty("Alias", out var alias) && aliases.TryGetValue(alias.GetString()!, out var read)
             && node.TryGetProperty("Output", out var outputs) && outputs.ValueKind == JsonValueKind.Array)
         {
+            // Under another node the scan may return its whole row (the physical tlist, unqualified when the plan has
+            // one table): only the columns the parent's output names are what the statement needs of it.
+            var needed = parent is { } above && above.TryGetProperty("Output", out var upper) && upper.ValueKind == JsonValueKind.Array
+                ? upper.EnumerateArray().SelectMany(o => Identifier().Matches(o.GetString()!).Select(m => m.Value)).ToHashSet(StringComparer.Ordinal)
+                : null;
             foreach (var output in outputs.EnumerateArray())
             {
-                if (ColumnOf(output.GetString()!) is { } c && c.Alias == alias.GetString())
+                string text = output.GetString()!;
+                var c = ColumnOf(text) ?? (Identifier().Match(text) is { Success: true } bare && bare.Length == text.Length ? (alias.GetString()!, text) : null);
+                if (c is { } column && column.Alias == alias.GetString())
                 {
-                    TableAccess.AddOnce(read.Output, c.Column);
+                    if (needed is null || needed.Contains(column.Column))
+                    {
+                        TableAccess.AddOnce(read.Output, column.Column);
+                    }
                 }
                 else
                 {
@@ -102,7 +116,7 @@ public static partial class PlanReader
         {
             foreach (var child in children.EnumerateArray())
             {
-                Walk(child, aliases);
+                Walk(child, aliases, node);
             }
         }
     }
@@ -156,6 +170,15 @@ public static partial class PlanReader
             return;
         }
 
+        if (op is "=" or "~~" && BareParameter().Match(rightText) is { Success: true } parameter)
+        {
+            var entry = (l.Column, op, int.Parse(parameter.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            if (!table.Parameters.Contains(entry))
+            {
+                table.Parameters.Add(entry);
+            }
+        }
+
         if (op == "=" && Literal().IsMatch(rightText))
         {
             // A literal the statement carries (not a parameter): the predicate of a partial index.
@@ -183,6 +206,9 @@ public static partial class PlanReader
                 break;
         }
     }
+
+    /// <summary>Whether a literal (<c>'abc%'::text</c>) is a pattern a b-tree can serve: a fixed prefix, then <c>%</c>.</summary>
+    internal static bool IsPrefixPattern(string literal) => PrefixPattern().IsMatch(literal);
 
     // Parameters, literals, casts of them and ANY(...) of them: nothing that names another column.
     private static bool IsConstant(string text) => !QualifiedColumn().IsMatch(StringLiteral().Replace(text, "''"));
@@ -285,6 +311,13 @@ public static partial class PlanReader
     // 'open'::text, 'open'::character varying: a literal, not a parameter.
     [GeneratedRegex("""^\(*'(?:[^']|'')*'(?:::[a-z_ ]+)?\)*$""")]
     private static partial Regex Literal();
+
+    [GeneratedRegex("""[a-z_][a-z0-9_$]*""")]
+    private static partial Regex Identifier();
+
+    // $2, ($2)::text.
+    [GeneratedRegex("""^\(*\$(\d+)\)*(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex BareParameter();
 
     // 'abc%'::text: a fixed prefix, then a wildcard; a b-tree can serve it.
     [GeneratedRegex("""^\(*'[^%_'\\]+%'(?:::[a-z_ ]+)?\)*$""")]

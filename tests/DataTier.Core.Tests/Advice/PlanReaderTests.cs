@@ -98,4 +98,18 @@ public sealed class PlanReaderTests
         Assert.True(table.OutputIsColumns);
         Assert.False(ScanWith("(t.team_id = $1)", """["t.id", "upper(t.title)"]""").OutputIsColumns);
     }
+
+    [Fact]
+    public void Under_an_aggregate_only_the_columns_it_names_are_read_from_the_whole_row_the_scan_returns()
+    {
+        var table = Assert.Single(PlanReader.Read(
+            """
+            [{"Plan": {"Node Type": "Aggregate", "Total Cost": 5169.51, "Output": ["sum(amount)"], "Plans": [
+              {"Node Type": "Seq Scan", "Relation Name": "adk_cov", "Schema": "public", "Alias": "adk_cov", "Total Cost": 5167.0,
+               "Output": ["id", "team_id", "amount", "pad"], "Filter": "(adk_cov.team_id = $1)"}]}}]
+            """).Tables);
+        Assert.Equal(["amount"], table.Output);
+        var covering = CandidateGenerator.For(table, 3).Single(c => c.Include is { Count: > 0 });
+        Assert.Equal(["amount"], covering.Include!);
+    }
 }
