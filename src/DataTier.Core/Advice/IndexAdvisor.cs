@@ -100,7 +100,7 @@ public sealed partial class IndexAdvisor(
 
             var existing = inventory[shard.Primary.Id];
             await using var session = await PlanningSession.OpenAsync(sources, shard.Primary, _options.StatementTimeoutMs, cancellationToken).ConfigureAwait(false);
-            var costed = new List<(WorkloadStatement Statement, double BaseCost, Dictionary<string, double> With)>();
+            var costed = new List<(WorkloadStatement Statement, string PlannedSql, double BaseCost, Dictionary<string, double> With)>();
             var candidates = new Dictionary<string, CandidateIndex>(StringComparer.Ordinal);
             // Statements that name no application table (probes, DataTier's own diagnostics) have nothing to index.
             var userTables = tableWrites.Keys.Where(k => k.Shard == shard.Id).Select(k => k.Table[(k.Table.IndexOf('.', StringComparison.Ordinal) + 1)..]).ToList();
@@ -120,11 +120,20 @@ public sealed partial class IndexAdvisor(
                     continue;
                 }
 
+                // Planned with the literals it always carries and a sampled LIKE prefix, where pg_qualstats saw them.
+                string planned = SampledValues.Inline(statement.Sql, facts,
+                    statement.QueryIds.SelectMany(id => qualPredicates.GetValueOrDefault((shard.Id, id)) ?? []).ToList());
+                if (planned != statement.Sql)
+                {
+                    var (valued, _) = await session.ExplainAsync(planned, cancellationToken).ConfigureAwait(false);
+                    (facts, planned) = valued is null ? (facts, statement.Sql) : (PlanReader.Read(valued), planned);
+                }
+
                 foreach (long queryId in statement.QueryIds)
                 {
                     if (qualPredicates.TryGetValue((shard.Id, queryId), out var quals))
                     {
-                        foreach (var (table, column, equality) in quals)
+                        foreach (var (table, column, equality) in quals.Where(q => q.Operator != "~~").Select(q => (q.Table, q.Column, q.Operator == "=")))
                         {
                             if (facts.Tables.FirstOrDefault(t => t.Table == table) is { } access)
                             {
@@ -142,7 +151,7 @@ public sealed partial class IndexAdvisor(
                     continue;
                 }
 
-                costed.Add((statement, facts.TotalCost, new Dictionary<string, double>(StringComparer.Ordinal)));
+                costed.Add((statement, planned, facts.TotalCost, new Dictionary<string, double>(StringComparer.Ordinal)));
                 foreach (var c in mine)
                 {
                     candidates.TryAdd(c.Key, c);
@@ -155,10 +164,11 @@ public sealed partial class IndexAdvisor(
                 sizes[candidate.Key] = await session.CreateHypotheticalAsync(candidate, cancellationToken).ConfigureAwait(false);
                 foreach (var entry in costed.Where(c => c.Statement.Sql.Contains(candidate.Table, StringComparison.Ordinal)))
                 {
-                    var (plan, _) = await session.ExplainAsync(entry.Statement.Sql, cancellationToken).ConfigureAwait(false);
-                    if (plan is not null)
+                    var (plan, _) = await session.ExplainAsync(entry.PlannedSql, cancellationToken).ConfigureAwait(false);
+                    // A covering index is worth its extra width only when it does make the statement index-only.
+                    if (plan is not null && PlanReader.Read(plan) is var with && (candidate.Include is not { Count: > 0 } || with.IndexOnlyScan))
                     {
-                        entry.With[candidate.Key] = PlanReader.Read(plan).TotalCost;
+                        entry.With[candidate.Key] = with.TotalCost;
                     }
                 }
 
@@ -295,20 +305,20 @@ public sealed partial class IndexAdvisor(
         return result;
     }
 
-    // pg_qualstats' sampled predicates (table, column, equality or not) per (shard, queryid); optional.
-    private async Task<Dictionary<(string Shard, long QueryId), List<(string Table, string Column, bool Equality)>>> QualPredicatesAsync(
+    // pg_qualstats' sampled predicates (table, column, operator, constant) per (shard, queryid); optional.
+    private async Task<Dictionary<(string Shard, long QueryId), List<QualPredicate>>> QualPredicatesAsync(
         TopologySnapshot snapshot, List<string> notes, CancellationToken cancellationToken)
     {
         const string sql =
             """
-            select q.queryid as QueryId, c.relname::text as Table, a.attname::text as Column, o.oprname::text as Operator
+            select q.queryid as QueryId, c.relname::text as Table, a.attname::text as Column, o.oprname::text as Operator, q.constvalue::text as ConstValue
             from pg_qualstats() q
             join pg_class c on c.oid = q.lrelid
             join pg_attribute a on a.attrelid = q.lrelid and a.attnum = q.lattnum
             join pg_operator o on o.oid = q.opno
-            where q.queryid is not null and q.rrelid is null and o.oprname in ('=', '<', '>', '<=', '>=')
+            where q.queryid is not null and q.rrelid is null and o.oprname in ('=', '<', '>', '<=', '>=', '~~')
             """;
-        var result = new Dictionary<(string, long), List<(string, string, bool)>>();
+        var result = new Dictionary<(string, long), List<QualPredicate>>();
         foreach (var node in snapshot.Shards.SelectMany(s => s.Nodes).Where(n => health.Get(n).Reachable))
         {
             try
@@ -321,7 +331,7 @@ public sealed partial class IndexAdvisor(
                         result[key] = list = [];
                     }
 
-                    list.Add((predicate.Table, predicate.Column, predicate.Operator == "="));
+                    list.Add(predicate);
                 }
             }
             catch (PostgresException e)

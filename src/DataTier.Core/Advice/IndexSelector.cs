@@ -9,6 +9,9 @@ namespace DataTier.Core.Advice;
 /// </summary>
 public static class IndexSelector
 {
+    /// <summary>Scores this close (a share of the larger), one of them a partial index's, count as equal, and the smaller index is taken.</summary>
+    public const double TieTolerance = 0.02;
+
     /// <summary>A statement to serve: its weight and its cost now and with each candidate (by key).</summary>
     public sealed record CostedStatement(string Id, long Calls, double BaseCost, IReadOnlyDictionary<string, double> CostWith);
 
@@ -36,7 +39,7 @@ public static class IndexSelector
                 var served = new List<string>();
                 foreach (var s in statements)
                 {
-                    if (s.CostWith.TryGetValue(candidate.Index.Key, out double with) && with <= (1 - minReduction) * s.BaseCost && with < current[s.Id])
+                    if (s.CostWith.TryGetValue(candidate.Index.Key, out double with) && with <= (1 - minReduction) * s.BaseCost && with < current[s.Id] - TieTolerance * (s.BaseCost - current[s.Id]))
                     {
                         benefit += s.Calls * (current[s.Id] - with);
                         served.Add(s.Id);
@@ -44,8 +47,14 @@ public static class IndexSelector
                 }
 
                 double score = benefit - candidate.WritePenalty;
-                // Ties go to the smaller index: same gain, less to store and maintain.
-                if (served.Count > 0 && (score > bestScore || (score == bestScore && best is not null && candidate.Bytes < best.Bytes)) && score > 0)
+                // Ties go to the smaller index: same gain, less to store and maintain. Scores within TieTolerance of each
+                // other are ties: a partial index on a quarter of the rows (team_id, created_at) WHERE status = 'open' is
+                // costed a few units above (status, team_id, created_at) out of thousands saved, which is planner noise,
+                // not a reason to build and maintain an index four times its size.
+                // Only a partial index gets the tolerance; between full indexes the cost decides as before.
+                bool tie = best is not null && (score == bestScore || ((candidate.Index.Predicate is not null || best.Index.Predicate is not null)
+                    && Math.Abs(score - bestScore) <= TieTolerance * Math.Max(score, bestScore)));
+                if (served.Count > 0 && score > 0 && (best is null || (tie ? candidate.Bytes < best.Bytes : score > bestScore)))
                 {
                     best = candidate;
                     bestScore = score;

@@ -19,10 +19,14 @@ public static partial class PlanReader
         var root = document.RootElement[0].GetProperty("Plan");
         var aliases = new Dictionary<string, TableAccess>(StringComparer.Ordinal);
         CollectRelations(root, aliases);
-        Walk(root, aliases);
+        Walk(root, aliases, null);
         var tables = aliases.Values.Distinct().ToList();
-        return new PlanFacts(root.GetProperty("Total Cost").GetDouble(), tables);
+        return new PlanFacts(root.GetProperty("Total Cost").GetDouble(), tables, HasNode(root, "Index Only Scan"));
     }
+
+    private static bool HasNode(JsonElement node, string type) =>
+        node.GetProperty("Node Type").GetString() == type
+        || (node.TryGetProperty("Plans", out var children) && children.EnumerateArray().Any(c => HasNode(c, type)));
 
     private static void CollectRelations(JsonElement node, Dictionary<string, TableAccess> aliases)
     {
@@ -47,12 +51,38 @@ public static partial class PlanReader
         }
     }
 
-    private static void Walk(JsonElement node, Dictionary<string, TableAccess> aliases)
+    private static void Walk(JsonElement node, Dictionary<string, TableAccess> aliases, JsonElement? parent)
     {
         string type = node.GetProperty("Node Type").GetString()!;
         if (type == "Seq Scan" && node.TryGetProperty("Alias", out var scanned) && aliases.TryGetValue(scanned.GetString()!, out var seq))
         {
             seq.SequentialScan = true;
+        }
+
+        if (node.TryGetProperty("Relation Name", out _) && node.TryGetProperty("Alias", out var alias) && aliases.TryGetValue(alias.GetString()!, out var read)
+            && node.TryGetProperty("Output", out var outputs) && outputs.ValueKind == JsonValueKind.Array)
+        {
+            // Under another node the scan may return its whole row (the physical tlist, unqualified when the plan has
+            // one table): only the columns the parent's output names are what the statement needs of it.
+            var needed = parent is { } above && above.TryGetProperty("Output", out var upper) && upper.ValueKind == JsonValueKind.Array
+                ? upper.EnumerateArray().SelectMany(o => Identifier().Matches(o.GetString()!).Select(m => m.Value)).ToHashSet(StringComparer.Ordinal)
+                : null;
+            foreach (var output in outputs.EnumerateArray())
+            {
+                string text = output.GetString()!;
+                var c = ColumnOf(text) ?? (Identifier().Match(text) is { Success: true } bare && bare.Length == text.Length ? (alias.GetString()!, text) : null);
+                if (c is { } column && column.Alias == alias.GetString())
+                {
+                    if (needed is null || needed.Contains(column.Column))
+                    {
+                        TableAccess.AddOnce(read.Output, column.Column);
+                    }
+                }
+                else
+                {
+                    read.OutputIsColumns = false;
+                }
+            }
         }
 
         foreach (string field in ConditionFields)
@@ -86,7 +116,7 @@ public static partial class PlanReader
         {
             foreach (var child in children.EnumerateArray())
             {
-                Walk(child, aliases);
+                Walk(child, aliases, node);
             }
         }
     }
@@ -103,6 +133,14 @@ public static partial class PlanReader
         var left = ColumnOf(m.Groups["left"].Value);
         string rightText = m.Groups["right"].Value.Trim();
         var right = ColumnOf(rightText);
+        if (left is null && op == "=" && CaseFolded().Match(m.Groups["left"].Value.Trim()) is { Success: true } fold
+            && aliases.TryGetValue(fold.Groups["alias"].Value, out var folded) && IsConstant(rightText))
+        {
+            // lower(col) = $1: only an index on the expression itself serves it.
+            TableAccess.AddOnce(folded.Expressions, $"{fold.Groups["fn"].Value}({fold.Groups["column"].Value})");
+            return;
+        }
+
         if (left is null && right is not null && op is not "IS")
         {
             // A constant on the left: mirror the comparison.
@@ -132,8 +170,30 @@ public static partial class PlanReader
             return;
         }
 
+        if (op is "=" or "~~" && BareParameter().Match(rightText) is { Success: true } parameter)
+        {
+            var entry = (l.Column, op, int.Parse(parameter.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            if (!table.Parameters.Contains(entry))
+            {
+                table.Parameters.Add(entry);
+            }
+        }
+
+        if (op == "=" && Literal().IsMatch(rightText))
+        {
+            // A literal the statement carries (not a parameter): the predicate of a partial index.
+            TableAccess.AddOnce(table.Constants, $"{CandidateIndex.Quote(l.Column)} = {rightText}");
+        }
+
         switch (op)
         {
+            case "~~":
+                if (rightText.StartsWith('$') || PrefixPattern().IsMatch(rightText))
+                {
+                    TableAccess.AddOnce(table.Prefix, l.Column);
+                }
+
+                break;
             case "=":
             case "IS":
                 TableAccess.AddOnce(table.Equality, l.Column);
@@ -146,6 +206,9 @@ public static partial class PlanReader
                 break;
         }
     }
+
+    /// <summary>Whether a literal (<c>'abc%'::text</c>) is a pattern a b-tree can serve: a fixed prefix, then <c>%</c>.</summary>
+    internal static bool IsPrefixPattern(string literal) => PrefixPattern().IsMatch(literal);
 
     // Parameters, literals, casts of them and ANY(...) of them: nothing that names another column.
     private static bool IsConstant(string text) => !QualifiedColumn().IsMatch(StringLiteral().Replace(text, "''"));
@@ -238,8 +301,27 @@ public static partial class PlanReader
     [GeneratedRegex("""^\(*(?<alias>[a-z_][a-z0-9_$]*|"[^"]+")\.(?<column>[a-z_][a-z0-9_$]*|"[^"]+")\)*(?:::[a-z_ ]+(?:\[\])?\)*)*$""")]
     private static partial Regex ColumnReference();
 
-    [GeneratedRegex("""^(?<left>.+?)\s+(?<op>=|<=|>=|<|>|IS)\s+(?<right>.+)$""")]
+    [GeneratedRegex("""^(?<left>.+?)\s+(?<op>=|<=|>=|<|>|IS|~~)\s+(?<right>.+)$""")]
     private static partial Regex Comparison();
+
+    // "lower(a.col)", "lower((a.col)::text)".
+    [GeneratedRegex("""^\(*(?<fn>lower|upper)\(\(*(?<alias>[a-z_][a-z0-9_$]*)\.(?<column>[a-z_][a-z0-9_$]*)\)*(?:::[a-z_ ]+)?\)\)*$""")]
+    private static partial Regex CaseFolded();
+
+    // 'open'::text, 'open'::character varying: a literal, not a parameter.
+    [GeneratedRegex("""^\(*'(?:[^']|'')*'(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex Literal();
+
+    [GeneratedRegex("""[a-z_][a-z0-9_$]*""")]
+    private static partial Regex Identifier();
+
+    // $2, ($2)::text.
+    [GeneratedRegex("""^\(*\$(\d+)\)*(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex BareParameter();
+
+    // 'abc%'::text: a fixed prefix, then a wildcard; a b-tree can serve it.
+    [GeneratedRegex("""^\(*'[^%_'\\]+%'(?:::[a-z_ ]+)?\)*$""")]
+    private static partial Regex PrefixPattern();
 
     [GeneratedRegex("""[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*""")]
     private static partial Regex QualifiedColumn();

@@ -29,6 +29,51 @@ public sealed class CandidateAndSelectionTests
     }
 
     [Fact]
+    public void A_prefix_like_column_gets_a_plain_and_a_text_pattern_ops_candidate()
+    {
+        var access = new TableAccess("public", "tasks");
+        access.Prefix.Add("title");
+        var candidate = CandidateGenerator.For(access, 3).Single(c => c.Columns[0] == "title text_pattern_ops");
+        Assert.Contains(CandidateGenerator.For(access, 3), c => c.IsPlainBtree && c.Columns.SequenceEqual(["title"]));
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS dt_tasks_title_text_pattern_ops_idx ON public.tasks (title text_pattern_ops)", candidate.CreateSql);
+    }
+
+    [Fact]
+    public void Literal_conditions_become_the_predicate_of_a_partial_index_on_the_other_keys()
+    {
+        var access = new TableAccess("public", "tasks");
+        access.Equality.AddRange(["status", "team_id"]);
+        access.Sort.Add("created_at");
+        access.Constants.Add("status = 'open'::text");
+        access.OutputIsColumns = false;
+        var partial = CandidateGenerator.For(access, 3).Single(c => c.Predicate is not null);
+        Assert.Equal(["team_id", "created_at"], partial.Columns);
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS dt_tasks_team_id_created_at_partial_idx ON public.tasks (team_id, created_at) WHERE status = 'open'::text", partial.CreateSql);
+    }
+
+    [Fact]
+    public void The_other_columns_a_scan_reads_are_included_for_an_index_only_scan()
+    {
+        var access = new TableAccess("public", "tasks");
+        access.Equality.Add("team_id");
+        access.Output.AddRange(["team_id", "title", "due_at"]);
+        var covering = CandidateGenerator.For(access, 3).Single(c => c.Include is { Count: > 0 });
+        Assert.Equal(["team_id"], covering.Columns);
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS dt_tasks_team_id_incl_title_due_at_idx ON public.tasks (team_id) INCLUDE (title, due_at)", covering.CreateSql);
+        Assert.False(covering.IsCoveredBy(["team_id"]));
+    }
+
+    [Fact]
+    public void An_expression_compared_for_equality_gets_an_expression_index()
+    {
+        var access = new TableAccess("public", "users");
+        access.Expressions.Add("lower(email)");
+        var candidate = Assert.Single(CandidateGenerator.For(access, 3));
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS dt_users_lower_email_idx ON public.users ((lower(email)))", candidate.CreateSql);
+        Assert.Equal("CREATE INDEX ON public.users ((lower(email)))", candidate.HypotheticalSql);
+    }
+
+    [Fact]
     public void Selection_takes_the_best_index_and_a_second_that_only_repeats_it_gains_nothing()
     {
         var a = new CandidateIndex("public", "t", ["a"]);

@@ -58,4 +58,58 @@ public sealed class PlanReaderTests
         var facts = PlanReader.Read("""[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "pg_class", "Schema": "pg_catalog", "Alias": "c", "Total Cost": 20.0, "Filter": "(c.relname = $1)"}}]""");
         Assert.Empty(facts.Tables);
     }
+
+    private static TableAccess ScanWith(string filter, string output = "[]") =>
+        Assert.Single(PlanReader.Read(
+            $$$"""
+            [{"Plan": {"Node Type": "Seq Scan", "Relation Name": "tasks", "Schema": "public", "Alias": "t", "Total Cost": 100.0,
+              "Output": {{{output}}}, "Filter": "{{{filter}}}"}}]
+            """).Tables);
+
+    [Fact]
+    public void A_like_against_a_parameter_or_a_prefix_pattern_marks_a_prefix_column()
+    {
+        Assert.Equal(["title"], ScanWith("(t.title ~~ $1)").Prefix);
+        Assert.Equal(["title"], ScanWith("(t.title ~~ 'abc%'::text)").Prefix);
+        Assert.Empty(ScanWith("(t.title ~~ '%abc'::text)").Prefix);
+    }
+
+    [Fact]
+    public void Lower_of_a_column_compared_for_equality_is_an_expression_not_a_column()
+    {
+        var table = ScanWith("(lower(t.email) = $1)");
+        Assert.Equal(["lower(email)"], table.Expressions);
+        Assert.Empty(table.Equality);
+    }
+
+    [Fact]
+    public void A_literal_condition_is_kept_as_a_partial_predicate_and_a_parameter_is_not()
+    {
+        var table = ScanWith("((t.status = 'open'::text) AND (t.team_id = $1))");
+        Assert.Equal(["status = 'open'::text"], table.Constants);
+        Assert.Equal(["status", "team_id"], table.Equality);
+    }
+
+    [Fact]
+    public void The_scan_output_columns_are_read_and_an_expression_output_rules_out_index_only()
+    {
+        var table = ScanWith("(t.team_id = $1)", """["t.id", "t.title"]""");
+        Assert.Equal(["id", "title"], table.Output);
+        Assert.True(table.OutputIsColumns);
+        Assert.False(ScanWith("(t.team_id = $1)", """["t.id", "upper(t.title)"]""").OutputIsColumns);
+    }
+
+    [Fact]
+    public void Under_an_aggregate_only_the_columns_it_names_are_read_from_the_whole_row_the_scan_returns()
+    {
+        var table = Assert.Single(PlanReader.Read(
+            """
+            [{"Plan": {"Node Type": "Aggregate", "Total Cost": 5169.51, "Output": ["sum(amount)"], "Plans": [
+              {"Node Type": "Seq Scan", "Relation Name": "adk_cov", "Schema": "public", "Alias": "adk_cov", "Total Cost": 5167.0,
+               "Output": ["id", "team_id", "amount", "pad"], "Filter": "(adk_cov.team_id = $1)"}]}}]
+            """).Tables);
+        Assert.Equal(["amount"], table.Output);
+        var covering = CandidateGenerator.For(table, 3).Single(c => c.Include is { Count: > 0 });
+        Assert.Equal(["amount"], covering.Include!);
+    }
 }
