@@ -110,6 +110,16 @@ public sealed class CanaryValidationTests(ClusterFixture fixture, ITestOutputHel
                 analyze {table};
                 """);
         }
+
+        // The workload's reads go to replicas: wait until each has replayed the table (created and filled in one
+        // implicit transaction, so it appears with its rows).
+        foreach (var node in fixture.Cluster.Nodes.Where(n => n.ShardId is not null))
+        {
+            await Db.WaitUntilAsync(
+                async () => await Db.ScalarAsync<bool>(node.AdminConnectionString, $"select to_regclass('public.{table}') is not null"),
+                TimeSpan.FromSeconds(60),
+                $"{node.Id} to replay {table}");
+        }
     }
 
     // A baseline run (unvalidated), then 60 cacheable fan-out reads of the selective column, so DataTier keeps their latest values.
