@@ -16,7 +16,12 @@ public sealed record AdviceReport(
     IReadOnlyList<IndexFinding> NotEnoughHistory,
     IReadOnlyList<IndexRecommendation>? Rejected = null);
 
-/// <summary>An index to build, with the evidence for it (and, on a validated run, what the canary shard measured).</summary>
+/// <summary>
+/// An index to build, with the evidence for it (and, on a validated run, what the canary shard measured).
+/// <see cref="RowsWritten"/> is the rows written to the table on its shards over the advisor's window
+/// (<see cref="WriteWindowSeconds"/>, since the previous run; null when there was no previous run to count from),
+/// and <see cref="WriteCost"/> says what those writes cost this index.
+/// </summary>
 public sealed record IndexRecommendation(
     string Table,
     string IndexName,
@@ -28,7 +33,14 @@ public sealed record IndexRecommendation(
     double WritePenalty,
     IReadOnlyList<string> Shards,
     IReadOnlyList<StatementEvidence> Statements,
-    CanaryMeasurement? Measured = null);
+    CanaryMeasurement? Measured = null,
+    long? RowsWritten = null,
+    double WriteWindowSeconds = 0,
+    string? WriteCost = null)
+{
+    /// <summary>Rows written to the table per second over the window, summed over the index's shards (null: not measured yet).</summary>
+    public double? WriteRowsPerSecond => RowsWritten is { } rows && WriteWindowSeconds > 0 ? Math.Round(rows / WriteWindowSeconds, 3) : null;
+}
 
 /// <summary>How one statement's cost changes with a recommended index, on one shard.</summary>
 public sealed record StatementEvidence(

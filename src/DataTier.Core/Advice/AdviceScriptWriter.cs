@@ -7,7 +7,8 @@ namespace DataTier.Core.Advice;
 /// Writes a run's advice as scripts a DBA reviews: <c>&lt;dir&gt;/&lt;stamp&gt;_advice_run_N.sql</c> (one
 /// <c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c> per index, the evidence in a header comment; applied by
 /// <c>datatier migrate shards</c>), its rollback in <c>rollback/</c>, and the drops of unused and duplicate indexes in
-/// <c>review/</c>, which nothing applies automatically.
+/// <c>review/</c>, which nothing applies automatically; and the before/after report a DBA reads,
+/// <c>&lt;stamp&gt;_advice_run_N_report.md</c> (<see cref="AdviceReportMarkdown"/>), for every run.
 /// </summary>
 public static class AdviceScriptWriter
 {
@@ -29,6 +30,11 @@ public static class AdviceScriptWriter
             {
                 up.AppendLine("--");
                 up.AppendLine(CultureInfo.InvariantCulture, $"-- {r.IndexName} on {r.Table} ({string.Join(", ", r.Columns)}): ~{r.EstimatedBytes / 1024} KiB per shard, shards {string.Join(", ", r.Shards)}, benefit {r.Benefit} (calls x cost saved), write penalty {r.WritePenalty}");
+                if (r.WriteCost is { } writeCost)
+                {
+                    up.AppendLine("--   writes: " + writeCost);
+                }
+
                 foreach (var e in r.Statements)
                 {
                     up.AppendLine(CultureInfo.InvariantCulture, $"--   {e.Shard}: {e.Calls} calls, {e.TotalExecMs} ms; cost {e.CostBefore} -> {e.CostAfter} (-{e.CostReduction:P0}): {OneLine(e.Sql)}");
@@ -92,6 +98,10 @@ public static class AdviceScriptWriter
             written.Add(path);
         }
 
+        string readable = Path.Combine(directory, name + "_report.md");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(readable, AdviceReportMarkdown.Render(report));
+        written.Add(readable);
         return written;
     }
 

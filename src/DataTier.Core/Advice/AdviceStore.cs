@@ -111,6 +111,14 @@ public sealed class AdviceStore(CatalogDatabase catalog)
         return at is { } utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
     }
 
+    /// <summary>When the last completed run ended (its baselines are the start of the next run's window), or null before any.</summary>
+    public async Task<DateTimeOffset?> LastBaselineAtAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var at = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT max(finished_at) FROM datatier.advisor_runs WHERE state = 'done'", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return at is { } utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
+    }
+
     /// <summary>Rows written per (node, table) when the last run ended.</summary>
     public async Task<Dictionary<(string Node, string Table), long>> TableBaselinesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -25,10 +25,11 @@ public sealed class AdvisorOptions
     public long StorageBudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
     /// <summary>
-    /// Planner cost units charged per row written to a table, per index added to it: the write overhead an index
-    /// brings, weighed against its read benefit (calls x cost saved).
+    /// Planner cost units charged per row written to a table, for each b-tree level an insert into the new index
+    /// descends (<see cref="IndexWriteCost.Levels"/>, from the index's size: 2 up to 2 MiB, 3 up to 512 MiB): the write
+    /// overhead an index brings, weighed against its read benefit (calls x cost saved) over the same window.
     /// </summary>
-    public double WriteCostPerRow { get; set; } = 5;
+    public double WriteCostPerRow { get; set; } = 2.5;
 
     /// <summary>An index scanned at most this many times (summed over every node of every shard) is reported unused.</summary>
     public long UnusedIndexMaxScans { get; set; } = 5;

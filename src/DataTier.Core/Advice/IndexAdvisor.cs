@@ -52,7 +52,7 @@ public sealed partial class IndexAdvisor(
             {
                 var notes = report.Notes.ToList();
                 var (kept, dropped) = await validator.ValidateAsync(report.Recommendations, notes, cancellationToken).ConfigureAwait(false);
-                report = report with { Recommendations = kept, Rejected = dropped, Notes = notes, FinishedAt = time.GetUtcNow() };
+                report = report with { Recommendations = kept.Select(WithWriteCost).ToList(), Rejected = dropped.Select(WithWriteCost).ToList(), Notes = notes, FinishedAt = time.GetUtcNow() };
             }
 
             await store.FinishRunAsync(connection, runId, report, null, cancellationToken).ConfigureAwait(false);
@@ -78,7 +78,9 @@ public sealed partial class IndexAdvisor(
         }
 
         var workload = await CollectWorkloadAsync(catalog, cancellationToken).ConfigureAwait(false);
-        var tableWrites = await TableWritesAsync(catalog, snapshot, notes, cancellationToken).ConfigureAwait(false);
+        var (tableWrites, unmeasuredWrites) = await TableWritesAsync(catalog, snapshot, notes, cancellationToken).ConfigureAwait(false);
+        var lastRun = await store.LastBaselineAtAsync(catalog, cancellationToken).ConfigureAwait(false);
+        double windowSeconds = lastRun is { } last ? Math.Max(1, (started - last).TotalSeconds) : 0;
         var qualPredicates = await QualPredicatesAsync(snapshot, notes, cancellationToken).ConfigureAwait(false);
         var digestByFingerprint = digest.Snapshot().GroupBy(d => d.Fingerprint).ToDictionary(g => g.Key, g => g.Sum(d => d.Calls), StringComparer.Ordinal);
 
@@ -88,7 +90,7 @@ public sealed partial class IndexAdvisor(
             inventory[node.Id] = await IndexInventory.ReadAsync(sources, node, cancellationToken).ConfigureAwait(false);
         }
 
-        var chosen = new Dictionary<string, (CandidateIndex Index, long Bytes, double Benefit, double Penalty, List<string> Shards, List<StatementEvidence> Evidence)>(StringComparer.Ordinal);
+        var chosen = new Dictionary<string, (CandidateIndex Index, long Bytes, double Benefit, double Penalty, long? Rows, List<string> Shards, List<StatementEvidence> Evidence)>(StringComparer.Ordinal);
         int analysed = 0;
         foreach (var shard in snapshot.Shards.Where(s => !unreachable.Contains(s.Primary.Id)))
         {
@@ -178,7 +180,7 @@ public sealed partial class IndexAdvisor(
             var choices = IndexSelector.Select(
                 costed.Select(c => new IndexSelector.CostedStatement(c.Statement.Fingerprint, c.Statement.Calls, c.BaseCost, c.With)).ToList(),
                 candidates.Values.Select(c => new IndexSelector.CostedCandidate(c, sizes[c.Key],
-                    tableWrites.GetValueOrDefault((shard.Id, $"{c.Schema}.{c.Table}")) * _options.WriteCostPerRow)).ToList(),
+                    IndexWriteCost.Penalty(tableWrites.GetValueOrDefault((shard.Id, $"{c.Schema}.{c.Table}")), _options.WriteCostPerRow, sizes[c.Key]))).ToList(),
                 _options.MinCostReduction, _options.StorageBudgetBytes);
 
             foreach (var choice in choices)
@@ -186,8 +188,12 @@ public sealed partial class IndexAdvisor(
                 var key = choice.Candidate.Index.Key;
                 if (!chosen.TryGetValue(key, out var entry))
                 {
-                    entry = (choice.Candidate.Index, 0, 0, 0, [], []);
+                    entry = (choice.Candidate.Index, 0, 0, 0, 0, [], []);
                 }
+
+                // Rows written in the window on every shard of the index; unknown as soon as one shard had no window.
+                entry.Rows = unmeasuredWrites.Contains(shard.Id) ? null
+                    : entry.Rows + tableWrites.GetValueOrDefault((shard.Id, $"{choice.Candidate.Index.Schema}.{choice.Candidate.Index.Table}"));
 
                 entry.Bytes = Math.Max(entry.Bytes, choice.Candidate.Bytes);
                 entry.Benefit += choice.Benefit;
@@ -205,8 +211,8 @@ public sealed partial class IndexAdvisor(
         }
 
         var recommendations = chosen.Values
-            .Select(c => new IndexRecommendation($"{c.Index.Schema}.{c.Index.Table}", c.Index.Name, c.Index.Columns, c.Index.CreateSql, c.Index.DropSql,
-                c.Bytes, Math.Round(c.Benefit, 1), Math.Round(c.Penalty, 1), c.Shards, c.Evidence))
+            .Select(c => WithWriteCost(new IndexRecommendation($"{c.Index.Schema}.{c.Index.Table}", c.Index.Name, c.Index.Columns, c.Index.CreateSql, c.Index.DropSql,
+                c.Bytes, Math.Round(c.Benefit, 1), Math.Round(c.Penalty, 1), c.Shards, c.Evidence, RowsWritten: c.Rows, WriteWindowSeconds: Math.Round(windowSeconds, 1))))
             .OrderByDescending(r => r.Benefit).ToList();
         var observedHours = await ObservedHoursAsync(catalog, snapshot, unreachable, cancellationToken).ConfigureAwait(false);
         var (unused, notEnoughHistory, duplicates, invalid) = Hygiene(snapshot, inventory, unreachable, observedHours);
@@ -259,7 +265,7 @@ public sealed partial class IndexAdvisor(
     // would outweigh any read workload (5000 demo rows loaded cost 25000 against 60 reads saving ~120 each), so no
     // write penalty is charged there until the next run has a baseline. A table missing from a node's baseline was
     // created since the last run, so all its writes are in the window and count.
-    private async Task<Dictionary<(string Shard, string Table), long>> TableWritesAsync(
+    private async Task<(Dictionary<(string Shard, string Table), long> Rows, SortedSet<string> Unmeasured)> TableWritesAsync(
         NpgsqlConnection catalog, TopologySnapshot snapshot, List<string> notes, CancellationToken cancellationToken)
     {
         var baselines = await store.TableBaselinesAsync(catalog, cancellationToken).ConfigureAwait(false);
@@ -286,7 +292,20 @@ public sealed partial class IndexAdvisor(
             notes.Add($"No earlier run to measure writes from on {string.Join(", ", unmeasured)}: no write penalty charged there this time (the next run charges the writes since this one).");
         }
 
-        return result;
+        return (result, unmeasured);
+    }
+
+    // The write cost a DBA reads, from the size the index was judged on: the canary's measured size once validated.
+    private IndexRecommendation WithWriteCost(IndexRecommendation r)
+    {
+        bool measured = r.Measured?.IndexBytes is not null;
+        long bytes = r.Measured?.IndexBytes ?? r.EstimatedBytes;
+        double penalty = r.RowsWritten is { } rows ? Math.Round(IndexWriteCost.Penalty(rows, _options.WriteCostPerRow, bytes), 1) : 0;
+        return r with
+        {
+            WritePenalty = measured ? penalty : r.WritePenalty,
+            WriteCost = IndexWriteCost.Describe(r.Table, r.WriteRowsPerSecond, r.WriteWindowSeconds, bytes, measured, measured ? penalty : r.WritePenalty, _options.WriteCostPerRow),
+        };
     }
 
     private async Task<Dictionary<(string Node, string Table), long>> TableCountersAsync(TopologySnapshot snapshot, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public sealed partial class CachedReader
         if (!_options.Enabled || consistency == ConsistencyLevel.Strong || mode == CacheMode.Bypass || shards.Count == 0)
         {
             _stats.Bypass();
+            _samples.Record(new WarmupSample(null, statement, orderBy, limit, maxRows, timeoutMs), cacheable: false);
             return Uncached(await _scatter.ReadAsync(shards, statement, orderBy, limit, allowPartial, consistency, tokenLsn, maxRows, timeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false), started);
         }
 

@@ -234,6 +234,7 @@ public sealed partial class CachedReader
 
     private async Task<ReadAnswer> UncachedAsync(ShardDefinition shard, ReadRequest request, CancellationToken cancellationToken)
     {
+        _samples.Record(new WarmupSample(request.ShardKey, request.Statement, [], null, request.MaxRows, request.TimeoutMs), cacheable: false);
         var outcome = await _reader.ReadAsync(shard, request.Statement, request.Consistency, TokenLsn(shard, request), request.MaxRows, request.TimeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false);
         return new(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, outcome.ShardId, outcome.Target.ServedBy, outcome.Target.Node.Id, outcome.ElapsedMs, null);
     }

@@ -99,14 +99,7 @@ public sealed class IndexAdvisorTests(ClusterFixture fixture, ITestOutputHelper 
             string up = await File.ReadAllTextAsync(files.First(f => f.EndsWith($"_advice_run_{reportModel.RunId}.sql", StringComparison.Ordinal)));
             Assert.Equal(3, up.Split('\n').Count(l => l.StartsWith("CREATE INDEX CONCURRENTLY IF NOT EXISTS", StringComparison.Ordinal)));
 
-            using var stopWrites = new CancellationTokenSource();
-            var writes = WriteLoadAsync(app, stopWrites.Token);
-            string cli = CliRunner.BuiltDll("DataTier.Cli", "datatier.dll");
-            string shardArgs = string.Join(' ', fixture.Manifest.Shards.Select(s => $"--shard \"{s.PrimaryAdmin}\""));
-            var (code, stdout, stderr) = await CliRunner.RunAsync(cli, $"migrate shards {shardArgs} --advice-dir {scripts}", TimeSpan.FromMinutes(3));
-            await Task.Delay(500);
-            stopWrites.Cancel();
-            var (written, failed) = await writes;
+            var (code, stdout, stderr, written, failed) = await AdviceMigration.ApplyUnderWritesAsync(fixture, scripts, stop => WriteLoadAsync(app, stop));
             output.WriteLine(stdout + stderr);
             Assert.True(code == 0, stderr);
             Assert.Equal(0, failed);
@@ -121,7 +114,8 @@ public sealed class IndexAdvisorTests(ClusterFixture fixture, ITestOutputHelper 
             }
 
             // Applying again runs nothing.
-            var (again, againOut, againErr) = await CliRunner.RunAsync(cli, $"migrate shards {shardArgs} --advice-dir {scripts}", TimeSpan.FromMinutes(1));
+            string shardArgs = string.Join(' ', fixture.Manifest.Shards.Select(s => $"--shard \"{s.PrimaryAdmin}\""));
+            var (again, againOut, againErr) = await CliRunner.RunAsync(CliRunner.BuiltDll("DataTier.Cli", "datatier.dll"), $"migrate shards {shardArgs} --advice-dir {scripts}", TimeSpan.FromMinutes(1));
             Assert.True(again == 0, againErr);
             Assert.DoesNotContain("applied index advice", againOut, StringComparison.Ordinal);
 

@@ -41,7 +41,7 @@ public sealed class CanaryValidator(
     public async Task<(List<IndexRecommendation> Kept, List<IndexRecommendation> Dropped)> ValidateAsync(
         IReadOnlyList<IndexRecommendation> recommendations, List<string> notes, CancellationToken cancellationToken)
     {
-        var latest = samples.MostFrequent(digest, WarmupSamples.MaxShapes)
+        var latest = samples.MostFrequentOfAnyKind(digest, WarmupSamples.MaxShapes)
             .GroupBy(s => s.Sample.Statement.Fingerprint, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().Sample, StringComparer.Ordinal);
         var kept = new List<IndexRecommendation>();
