@@ -37,6 +37,10 @@ public sealed class CacheMetrics
     /// <summary>Age of the invalidation feed's newest heartbeat, or -1 while it is down.</summary>
     public Gauge FeedAge { get; } = Metrics.CreateGauge("datatier_cache_feed_age_seconds", "Seconds since the newest heartbeat that came back through the invalidation feed was sent; -1 while the feed is down.");
 
+    /// <summary>Whether Redis is connected; absent while Redis is not configured (no series, no false alarm).</summary>
+    public Gauge RedisUp { get; } = Metrics.CreateGauge("datatier_cache_redis_up", "1 while this instance is connected to Redis, 0 while it is not (the cache fails open to L1 and the database); absent when no Redis is configured.",
+        new GaugeConfiguration { SuppressInitialValue = true });
+
     /// <summary>Hits decided by the version check they used.</summary>
     public Counter VersionChecks { get; } = Metrics.CreateCounter("datatier_cache_version_checks_total", "Cache reads by how their table versions were known: memory (fresh feed) or redis (a round trip).", "source");
 

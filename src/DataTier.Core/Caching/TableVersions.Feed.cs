@@ -85,6 +85,9 @@ public sealed partial class TableVersions
                 }
             }
 
+            // Sampled here, off the request path: the connection events fire per connection (interactive and
+            // subscription), while IsConnected is the multiplexer's own answer.
+            _metrics.RedisUp.Set(mux.IsConnected ? 1 : 0);
             _metrics.FeedAge.Set(FeedAgeMs is double age ? age / 1000 : -1);
             Thread.Sleep(interval);
         }

@@ -8,6 +8,16 @@ namespace DataTier.Core.Diagnostics;
 /// </summary>
 public sealed class DataTierMetrics
 {
+    /// <summary>Creates the metrics, every final state of a move exported from the start.</summary>
+    public DataTierMetrics()
+    {
+        // At 0 from the start: increase() cannot see the first failed move in a series that is born at 1.
+        foreach (string state in (string[])[Rebalancing.Moves.MoveStates.Done, Rebalancing.Moves.MoveStates.Failed, Rebalancing.Moves.MoveStates.Cancelled])
+        {
+            RebalanceMovesFinished.WithLabels(state);
+        }
+    }
+
     /// <summary>Statement duration per shard, role and kind.</summary>
     public Histogram QueryDuration { get; } = Metrics.CreateHistogram("datatier_query_duration_seconds", "Statement execution time on a node, including the round trip.",
         new HistogramConfiguration { LabelNames = ["shard", "role", "kind"], Buckets = Histogram.ExponentialBuckets(0.0002, 2, 16) });
@@ -70,6 +80,15 @@ public sealed class DataTierMetrics
     /// <summary>How long each write fence held writes, by outcome (switched, lifted).</summary>
     public Histogram RebalanceWritePause { get; } = Metrics.CreateHistogram("datatier_rebalance_write_pause_seconds", "How long rebalancing write fences held writes to their ranges, by outcome (switched: the routing moved; lifted: catch-up did not finish in time).",
         new HistogramConfiguration { LabelNames = ["outcome"], Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
+    /// <summary>Moves this instance brought to an end, by final state (done, failed, cancelled).</summary>
+    public Counter RebalanceMovesFinished { get; } = Metrics.CreateCounter("datatier_rebalance_moves_finished_total", "Rebalancing moves this instance brought to an end, by final state (done, failed: rolled back or stopped after the switch, cancelled).", "state");
+
+    /// <summary>1 while this instance drives a move.</summary>
+    public Gauge RebalanceMoveDriving { get; } = Metrics.CreateGauge("datatier_rebalance_move_driving", "1 while this instance drives a rebalancing move (holds its lease), else 0.");
+
+    /// <summary>When the move this instance drives last made progress (unix seconds).</summary>
+    public Gauge RebalanceMoveProgressTime { get; } = Metrics.CreateGauge("datatier_rebalance_move_last_progress_timestamp_seconds", "Unix time at which the move this instance drives last made progress: it was taken up, changed phase, copied rows or applied captured changes.");
 
     /// <summary>The SQLSTATE class label of a failure.</summary>
     public static string ErrorClass(Errors.DataTierException error) => error switch

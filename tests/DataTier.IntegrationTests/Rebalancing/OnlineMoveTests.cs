@@ -131,9 +131,18 @@ public sealed class OnlineMoveTests(ClusterFixture fixture, ITestOutputHelper ou
         long id = (long)started!["id"]!;
         Api.AssertProblem(await Api.PostAsync(admin, "/admin/rebalance", new { }), HttpStatusCode.Conflict, "rebalance-running");
         await MoveWaiter.WaitForAsync(admin, id, m => (long)m["rowsCopied"]! > 0, TimeSpan.FromSeconds(30), "to copy rows");
+        // What the stuck-move alert reads: this instance drives the move, and the batches copied are its progress.
+        using var scrape = server.CreateClient(apiKey: null);
+        await ScrapedMetrics.WaitForAsync(scrape, "datatier_rebalance_move_driving", 1);
+        double sinceProgress = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 - await ScrapedMetrics.ValueAsync(scrape, "datatier_rebalance_move_last_progress_timestamp_seconds");
+        Assert.InRange(sinceProgress, -1, 10);
+        const string Cancelled = "datatier_rebalance_moves_finished_total{state=\"cancelled\"}";
+        double cancelledBefore = await ScrapedMetrics.ValueAsync(scrape, Cancelled);
         Assert.Equal(HttpStatusCode.Accepted, (await Api.PostAsync(admin, $"/admin/rebalance/{id}/cancel", new { })).Status);
         var ended = await MoveWaiter.WaitAsync(admin, id, TimeSpan.FromSeconds(60));
         Assert.Equal("cancelled", (string?)ended["state"]);
+        await ScrapedMetrics.WaitForAsync(scrape, Cancelled, cancelledBefore + 1);
+        await ScrapedMetrics.WaitForAsync(scrape, "datatier_rebalance_move_driving", 0);
         Assert.All(ended["pairs"]!.AsArray(), p => Assert.Equal("cancelled", (string?)p!["state"]));
         Api.AssertProblem(await Api.PostAsync(admin, $"/admin/rebalance/{id}/cancel", new { }), HttpStatusCode.Conflict, "rebalance-finished");
         var listed = (await Api.GetAsync(admin, "/admin/rebalance")).Body!["moves"]!.AsArray();

@@ -60,6 +60,8 @@ internal sealed partial class MoveRun : IAsyncDisposable
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var keeper = KeepLeaseAsync(run);
+        _metrics.RebalanceMoveDriving.Set(1);
+        MarkProgress();
         try
         {
             Log.Driving(_logger, Id, _progress.Phase);
@@ -86,6 +88,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
         }
         finally
         {
+            _metrics.RebalanceMoveDriving.Set(0);
             await run.CancelAsync().ConfigureAwait(false);
             await IgnoreFailureAsync(() => keeper).ConfigureAwait(false);
         }
@@ -293,6 +296,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                     {
                         Update(_ => pair.RowsCopied += rows);
                         _metrics.RebalanceRowsCopied.Inc(rows);
+                        MarkProgress();
                         copiedHere += rows;
                         if (_options.CopyRowsPerSecond > 0)
                         {
@@ -372,6 +376,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                     Update(p => p.Pairs.Single(x => x.From == source && x.To == target).ChangesApplied += n);
                     total += n;
                     _metrics.RebalanceChangesApplied.Inc(n);
+                    MarkProgress();
                 }
             }
             finally
@@ -523,6 +528,7 @@ internal sealed partial class MoveRun : IAsyncDisposable
                 var left = await ShardMoveOperations.ChecksumAsync(source, null, shapes[table.Name], _ranges, pair.From, pair.To, written, ct).ConfigureAwait(false);
                 string result = left == right ? $"{left.Rows} rows, checksums match" : $"source {left.Rows} rows / {left.Checksum}, target {right.Rows} rows / {right.Checksum}";
                 Update(_ => pair.Verification[table.Name] = result);
+                MarkProgress();
                 if (left != right)
                 {
                     mismatches.Add($"{table.Name} {pair.From}->{pair.To}: {result}");
@@ -736,15 +742,27 @@ internal sealed partial class MoveRun : IAsyncDisposable
         {
             throw new MoveLeaseLostException(Id);
         }
+
+        _metrics.RebalanceMovesFinished.WithLabels(state).Inc();
     }
 
     private void Update(Action<MoveProgress> change)
     {
         lock (_gate)
         {
+            string phase = _progress.Phase;
             change(_progress);
+            // A fence taken, or lifted again for another catch-up, is no step forward: a move whose fences keep
+            // failing to take their locks must look stuck (DataTierRebalanceMoveStuck), not busy.
+            if (_progress.Phase != phase && _progress.Phase != MovePhases.Fencing && !(phase == MovePhases.Fencing && _progress.Phase == MovePhases.CatchingUp))
+            {
+                MarkProgress();
+            }
         }
     }
+
+    // Once per batch or step, never per row: what the stuck-move alert measures the silence of.
+    private void MarkProgress() => _metrics.RebalanceMoveProgressTime.Set(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
 
     // A copy of the progress with a change applied, made under the lock (the lease keeper serialises concurrently).
     private MoveProgress Copy(Action<MoveProgress> change)
