@@ -161,9 +161,21 @@ public sealed partial class IndexAdvisor(
             }
 
             var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var candidate in candidates.Values)
+            foreach (var candidate in candidates.Values.ToList())
             {
-                sizes[candidate.Key] = await session.CreateHypotheticalAsync(candidate, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    sizes[candidate.Key] = await session.CreateHypotheticalAsync(candidate, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e)
+                {
+                    // A candidate the server cannot build (text_pattern_ops on a cast of a jsonb column, say) is one bad
+                    // guess, not a reason to fail the run: it is left out, and the note says why.
+                    candidates.Remove(candidate.Key);
+                    notes.Add($"{shard.Id}: candidate '{candidate.HypotheticalSql}' not costed: {e.SqlState} {e.MessageText}");
+                    continue;
+                }
+
                 foreach (var entry in costed.Where(c => c.Statement.Sql.Contains(candidate.Table, StringComparison.Ordinal)))
                 {
                     var (plan, _) = await session.ExplainAsync(entry.PlannedSql, cancellationToken).ConfigureAwait(false);

@@ -78,6 +78,21 @@ public sealed class IndexKindsAdviceTests(ClusterFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_candidate_the_server_cannot_build_is_left_out_and_the_run_still_answers()
+    {
+        // A LIKE on a jsonb column cast to text makes a text_pattern_ops candidate that PostgreSQL refuses (42804).
+        var recommendations = await RecommendationsForAsync("adk_json",
+            """
+            create table adk_json (id bigint primary key, details jsonb not null);
+            insert into adk_json select g, jsonb_build_object('k', g) from generate_series(1, 100000) g;
+            analyze adk_json;
+            """,
+            n => ($"select id from adk_json where details::text like '%\"k\": {n}%'", new { }), sampleQuals: true);
+
+        Assert.Empty(recommendations);
+    }
+
+    [Fact]
     public async Task A_low_selectivity_predicate_is_recommended_no_index()
     {
         var recommendations = await RecommendationsForAsync("adk_prio",
