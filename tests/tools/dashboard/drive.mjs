@@ -54,20 +54,24 @@ try {
   };
   const points = id => page.$eval(`#${id}`, svg => Number(svg.dataset.points));
   const waitPoints = (id, n) => page.waitForFunction(([i, k]) => Number(document.getElementById(i)?.dataset.points) >= k, [id, n], { timeout: 20_000 });
+  const started = Date.now();
   const capture = async view => {
     result.views[view] = await page.innerText('main');
     await page.screenshot({ path: join(outDir, `${view}.png`), fullPage: true });
+    // On stderr, which the test prints: where the time went.
+    console.error(`${view} captured at ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
 
   await capture('ring');
 
   await open('cache');
-  // The test sends cached reads meanwhile: four polls give three intervals on the chart.
-  await waitPoints('hit-rate-chart', 3);
+  // The test sends cached reads meanwhile: seven polls give six intervals on the chart.
+  await waitPoints('hit-rate-chart', 6);
   result.charts.hitRate = await points('hit-rate-chart');
   await capture('cache');
 
   await open('slow');
+  result.slowRow = await page.innerText(`#slow-queries tr:has-text("${marker}")`);
   await page.click(`#slow-queries tr:has-text("${marker}")`);
   await page.waitForSelector('#plan');
   result.plan = await page.innerText('#plan');

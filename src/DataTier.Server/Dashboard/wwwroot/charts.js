@@ -27,7 +27,8 @@ function step(range, count) {
 
 // series: [{ label, color?, points: [{ t: Date|ms, v: number|null }] }] (null breaks the line). yMax fixes the top (1 for
 // ratios); format labels the y axis.
-export function lineChart(series, { height = 180, yMax, yMin = 0, format = v => String(v), id } = {}) {
+// minStep: the smallest tick step (1 for counts, so an all-zero series does not read 0, 0, 1, 1).
+export function lineChart(series, { height = 180, yMax, yMin = 0, format = v => String(v), id, minStep = 0 } = {}) {
   const width = 640;
   const pad = { l: 52, r: 12, t: 10, b: 22 };
   const all = series.flatMap(x => x.points);
@@ -41,7 +42,7 @@ export function lineChart(series, { height = 180, yMax, yMin = 0, format = v => 
   }
   let top = yMax ?? Math.max(...values);
   if (top <= yMin) top = yMin + 1;
-  const tick = step(top - yMin, 4);
+  const tick = Math.max(minStep, step(top - yMin, 4));
   if (yMax === undefined) top = Math.ceil(top / tick) * tick;
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1000);

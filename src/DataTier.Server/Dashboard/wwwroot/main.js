@@ -14,6 +14,7 @@ const $ = id => document.getElementById(id);
 // ?poll=MS shortens the polling interval (the tests use it); the default suits a person watching.
 const pollMs = Math.max(250, Number(new URLSearchParams(location.search).get('poll')) || 3000);
 let stop = null;
+let opened = 0;
 
 function showLogin(message) {
   forgetKey();
@@ -41,11 +42,18 @@ async function open() {
   root.hidden = false;
   root.removeAttribute('data-ready');
   root.replaceChildren(h('p', { class: 'loading', text: 'Loading\u2026' }));
+  // A view opened while another was still loading wins: the older one is stopped as soon as it has rendered.
+  const generation = ++opened;
   try {
-    stop = (await views[name].render(root, { pollMs, fail })) ?? null;
+    const stopThis = (await views[name].render(root, { pollMs, fail })) ?? null;
+    if (generation !== opened) {
+      stopThis?.();
+      return;
+    }
+    stop = stopThis;
     root.dataset.ready = name;
   } catch (e) {
-    fail(e, root);
+    if (generation === opened) fail(e, root);
   }
 }
 

@@ -33,9 +33,9 @@ function draw(root, view) {
       card('DataTier cache hits', fmt.pct(dt.cacheHitRate), `L1 ${fmt.pct(dt.l1HitRate)}, L2 ${fmt.pct(dt.l2HitRate)}`)),
     h('div', { class: 'grid' },
       panel('Transactions per second', lineChart(series(r => r.commitsPerSecond + r.rollbacksPerSecond), { format: v => fmt.num(v, v < 10 ? 1 : 0), id: 'tps-chart' })),
-      panel('Connections', lineChart(series(r => r.connections), { format: v => fmt.int(v), id: 'connections-chart' })),
+      panel('Connections', lineChart(series(r => r.connections), { format: v => fmt.int(v), id: 'connections-chart', minStep: 1 })),
       panel('Buffer cache hit ratio', lineChart(series(r => r.bufferHitRatio), { yMin: 0, yMax: 1, format: v => `${Math.round(v * 100)}%` })),
-      panel('Lock waits', lineChart(series(r => r.lockWaits), { format: v => fmt.int(v) }))),
+      panel('Lock waits', lineChart(series(r => r.lockWaits), { format: v => fmt.int(v), minStep: 1 }))),
     panel('Nodes', table([
       { label: 'Node', value: n => h('strong', { text: n.id }), sort: n => n.id },
       { label: 'Role', value: n => badge(n.role, n.role === 'primary' ? 'primary' : null), sort: n => n.role },
