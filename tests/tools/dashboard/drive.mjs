@@ -28,6 +28,11 @@ try {
   let refusalSeen = false;
   page.on('console', m => { if (m.type() === 'error' && refusalSeen) result.problems.push(`console: ${m.text()}`); });
   page.on('requestfailed', r => result.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // Offline by design: every request the page makes goes to the DataTier server itself (data: URLs aside).
+  const origin = new URL(base).origin;
+  page.on('request', r => {
+    if (!r.url().startsWith('data:') && new URL(r.url()).origin !== origin) result.problems.push(`request to another origin: ${r.url()}`);
+  });
   page.setDefaultTimeout(15_000);
   // A short poll so the cache chart gathers samples within the test's time.
   await page.goto(new URL('/admin/ui/?poll=500', base).href);

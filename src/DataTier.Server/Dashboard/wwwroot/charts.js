@@ -95,7 +95,8 @@ export function barChart(bars, { format = v => String(v), max, id, width = 640 }
 
 // slices: [{ label, value, color? }]; the centre shows title.
 export function donut(slices, { title = '', size = 200 } = {}) {
-  const r = size / 2 - 8;
+  // Inside the viewBox with the 26-unit stroke: half of it lies outside the radius.
+  const r = size / 2 - 14;
   const c = size / 2;
   const total = slices.reduce((sum, x) => sum + (x.value ?? 0), 0) || 1;
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${size} ${size}`, role: 'img', style: null });
