@@ -123,6 +123,7 @@ public static class DataTierHost
         CacheEndpoints.Map(app);
         DbEndpoints.Map(app);
         AdviceEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
         app.MapHealthChecks("/health/detailed", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             ResponseWriter = Health.HealthReportWriter.WriteAsync,
