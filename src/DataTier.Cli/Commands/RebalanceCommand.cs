@@ -53,8 +53,8 @@ internal static class RebalanceCommand
     private static Command BuildProposals(AdminTarget target, string verb, string description)
     {
         var command = new DocumentedCommand(verb, description,
-                $"datatier rebalance {verb}",
-                $"datatier rebalance {verb} --server http://127.0.0.1:5080 --key $ADMIN");
+            $"datatier rebalance {verb}",
+            $"datatier rebalance {verb} --server http://127.0.0.1:5080 --key $ADMIN");
         target.SetAction(command, ProposalsTimeout, (parsed, http, ct) => ProposalsAsync(verb, id: null, http, parsed, ct));
         return command;
     }

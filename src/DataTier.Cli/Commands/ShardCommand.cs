@@ -77,8 +77,8 @@ internal static class ShardCommand
     {
         var id = ShardId();
         var command = new DocumentedCommand(verb, description,
-                $"datatier shard {verb} s3",
-                $"datatier shard {verb} s3 --server http://127.0.0.1:5080 --key $ADMIN") { id };
+            $"datatier shard {verb} s3",
+            $"datatier shard {verb} s3 --server http://127.0.0.1:5080 --key $ADMIN") { id };
         target.SetAction(command, ChangeTimeout, (parsed, http, ct) =>
         {
             string shard = parsed.GetValue(id)!;
