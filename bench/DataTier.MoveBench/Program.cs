@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using DataTier.DevCluster;
 using DataTier.MoveBench.Cluster;
+using DataTier.CommandLine;
 using DataTier.MoveBench.CommandLine;
 using DataTier.MoveBench.Reporting;
 
@@ -10,17 +12,9 @@ namespace DataTier.MoveBench;
 /// <summary>The move-rate bench behind bench/move-rate.</summary>
 internal static class Program
 {
-    private const string Usage = """
-        Usage: DataTier.MoveBench [run] [--rows 200000] [--out DIR] [--work DIR] [--port PORT] [--stamp STAMP]
-                                  [--commit C] [--no-load] [--writers 4] [--write-rate 25] [--keep-logs DIR]
-            Start a cluster in --work (a new temporary directory by default; deleted at the end), an empty shard s3
-            and a DataTier server in process on 127.0.0.1:PORT; measure the moves 2 -> 3 -> 2 shards idle and then
-            under the write load (--writers x --write-rate writes/s; --no-load skips them); write
-            <out>/move-rate-<stamp>.json and .md (default out: bench/results) and print the Markdown.
-            On failure the server's and the cluster's logs are copied to --keep-logs first.
-          DataTier.MoveBench down --work DIR
-            Stop the cluster a killed run left in DIR/cluster and delete DIR.
-        """;
+    private const int UsageExitCode = 2;
+
+    private const int InterruptedExitCode = 130;
 
     public static async Task<int> Main(string[] argv)
     {
@@ -37,26 +31,14 @@ internal static class Program
             cancel.Cancel();
         });
 
-        var args = new OptionReader(argv);
         try
         {
-            return args.Positional() switch
-            {
-                "run" or null => await RunAsync(args, cancel.Token),
-                "down" => await DownAsync(args),
-                "help" => Help(),
-                string other => throw new UsageException($"Unknown command '{other}'.\n{Usage}"),
-            };
-        }
-        catch (UsageException e)
-        {
-            await Console.Error.WriteLineAsync("move-rate: " + e.Message);
-            return 2;
+            return await BuildCommands().RunAsync(argv, Console.Out, Console.Error, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("move-rate: cancelled.");
-            return 130;
+            return InterruptedExitCode;
         }
         catch (Exception e) when (e is BenchFailedException or DevClusterException or TimeoutException or Npgsql.NpgsqlException or HttpRequestException or IOException)
         {
@@ -65,31 +47,76 @@ internal static class Program
         }
     }
 
-    private static int Help()
+    /// <summary>The command tree: run (also with no command, as before) and down.</summary>
+    internal static CommandLineRunner BuildCommands()
     {
-        Console.WriteLine(Usage);
-        return 0;
+        var stamp = new Option<string?>("--stamp") { Description = "UTC stamp in the result files' names (default: now).", HelpName = "STAMP" };
+        var work = new Option<string?>("--work") { Description = "A new or empty directory for the cluster (default: a new temporary one); deleted at the end.", HelpName = "DIR" };
+        var rows = RangeOptions.Int("--rows", 1_000, 50_000_000, "Demo activity_logs rows (the other tables scale with it).", 200_000);
+        var outDir = new Option<string?>("--out") { Description = "Where the JSON and Markdown go (default: bench/results).", HelpName = "DIR" };
+        var port = RangeOptions.Int("--port", 0, 65535, "The in-process server's port on 127.0.0.1 (0: any free one).", 0, "PORT");
+        var commit = new Option<string?>("--commit") { Description = "The commit measured (for the report).", HelpName = "C" };
+        var noLoad = new Option<bool>("--no-load") { Description = "Skip the moves under the write load." };
+        var writers = RangeOptions.Int("--writers", 1, 64, "Concurrent writers of the write load.", 4);
+        var writeRate = RangeOptions.Int("--write-rate", 1, 1000, "Writes per second each writer aims at.", 25);
+        var keepLogs = new Option<string?>("--keep-logs") { Description = "Where the server's and the cluster's logs are copied on failure.", HelpName = "DIR" };
+        Option[] runOptions = [rows, outDir, work, port, stamp, commit, noLoad, writers, writeRate, keepLogs];
+
+        // 'run' is also what the tool does with no command: the root takes the same options and the same action.
+        var root = new DocumentedCommand("DataTier.MoveBench",
+            "The move-rate bench behind bench/move-rate: start a cluster in --work, an empty shard s3 and a DataTier server in process on " +
+            "127.0.0.1:PORT; measure the moves 2 -> 3 -> 2 shards idle and then under the write load (--writers x --write-rate writes/s; " +
+            "--no-load skips them); write <out>/move-rate-<stamp>.json and .md and print the Markdown. On failure the logs are copied to --keep-logs first.",
+            "DataTier.MoveBench --rows 20000 --no-load",
+            "DataTier.MoveBench down --work /tmp/datatier-move-rate.abc123")
+        {
+            Notes = $"Exit codes: 0 done; 1 the bench failed; {UsageExitCode} a wrong command line; {InterruptedExitCode} Ctrl-C or SIGTERM.",
+        };
+        var run = new DocumentedCommand("run", "Measure the moves (the same as no command).",
+            "DataTier.MoveBench run --rows 200000 --out bench/results --port 15080",
+            "bench/move-rate --no-load   # how bench/move-rate calls it");
+        foreach (var option in runOptions)
+        {
+            root.Options.Add(option);
+            run.Options.Add(option);
+        }
+
+        root.SetAction(RunAsync);
+        run.SetAction(RunAsync);
+
+        var downWork = new Option<string>("--work") { Description = "The directory a killed run left.", HelpName = "DIR", Required = true };
+        var down = new DocumentedCommand("down", "Stop the cluster a killed run left in DIR/cluster and delete DIR.",
+            "DataTier.MoveBench down --work /tmp/datatier-move-rate.abc123",
+            "bench/move-rate   # calls it on exit when the run could not stop its cluster") { downWork };
+        down.SetAction((parsed, _) => DownAsync(parsed.GetValue(downWork)!));
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(down);
+        return new CommandLineRunner(root, UsageExitCode);
+
+        Task<int> RunAsync(ParseResult parsed, CancellationToken ct)
+        {
+            string when = parsed.GetValue(stamp) ?? DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            string? workDir = parsed.GetValue(work);
+            var options = new BenchOptions
+            {
+                Rows = parsed.GetValue(rows)!.Value,
+                OutDir = Path.GetFullPath(parsed.GetValue(outDir) ?? Path.Combine(RepositoryRoot(), "bench", "results")),
+                WorkDir = Path.GetFullPath(workDir ?? NewWorkDir()),
+                Port = parsed.GetValue(port)!.Value,
+                Stamp = when,
+                Commit = parsed.GetValue(commit) ?? "unknown",
+                WithLoad = !parsed.GetValue(noLoad),
+                Writers = parsed.GetValue(writers)!.Value,
+                WritesPerSecondPerWriter = parsed.GetValue(writeRate)!.Value,
+            };
+            string logs = Path.GetFullPath(parsed.GetValue(keepLogs) ?? Path.Combine(Path.GetTempPath(), $"datatier-move-rate-logs-{when}"));
+            return MeasureAsync(options, workDir is not null, logs, ct);
+        }
     }
 
-    private static async Task<int> RunAsync(OptionReader args, CancellationToken ct)
+    private static async Task<int> MeasureAsync(BenchOptions options, bool workGiven, string keepLogs, CancellationToken ct)
     {
-        string stamp = args.Option("--stamp") ?? DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        string? work = args.Option("--work");
-        var options = new BenchOptions
-        {
-            Rows = args.Int("--rows", 1_000, 50_000_000) ?? 200_000,
-            OutDir = Path.GetFullPath(args.Option("--out") ?? Path.Combine(RepositoryRoot(), "bench", "results")),
-            WorkDir = Path.GetFullPath(work ?? NewWorkDir()),
-            Port = args.Int("--port", 0, 65535) ?? 0,
-            Stamp = stamp,
-            Commit = args.Option("--commit") ?? "unknown",
-            WithLoad = !args.Flag("--no-load"),
-            Writers = args.Int("--writers", 1, 64) ?? 4,
-            WritesPerSecondPerWriter = args.Int("--write-rate", 1, 1000) ?? 25,
-        };
-        string keepLogs = Path.GetFullPath(args.Option("--keep-logs") ?? Path.Combine(Path.GetTempPath(), $"datatier-move-rate-logs-{stamp}"));
-        args.EnsureAllUsed();
-        if (work is not null && Directory.Exists(options.WorkDir) && Directory.EnumerateFileSystemEntries(options.WorkDir).Any())
+        if (workGiven && Directory.Exists(options.WorkDir) && Directory.EnumerateFileSystemEntries(options.WorkDir).Any())
         {
             throw new UsageException($"--work {options.WorkDir} is not empty; give a new or empty directory (it is deleted at the end).");
         }
@@ -109,10 +136,9 @@ internal static class Program
         }
     }
 
-    private static async Task<int> DownAsync(OptionReader args)
+    private static async Task<int> DownAsync(string work)
     {
-        string work = Path.GetFullPath(args.Option("--work") ?? throw new UsageException("down needs --work DIR."));
-        args.EnsureAllUsed();
+        work = Path.GetFullPath(work);
         await BenchCluster.StopAsync(Path.Combine(work, "cluster"), Console.Error);
         RemoveWorkDir(work);
         return 0;

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using DataTier.Cli.Arguments;
 using DataTier.DevCluster;
 
 namespace DataTier.Cli;
@@ -15,8 +14,8 @@ internal static class AdminApiClient
         {
             string baseDir = CliEnvironment.DevDir(dir);
             var manifest = LocalCluster.Status(baseDir)
-                ?? throw new UsageException($"No running dev cluster in {baseDir}. Start one (./datatier dev up) or give --server URL and --key (or DATATIER_ADMIN_KEY).");
-            server ??= manifest.BaseUrl ?? throw new UsageException("The dev cluster runs without a server; start it with ./datatier dev up.");
+                ?? throw new DevClusterException($"No running dev cluster in {baseDir}. Start one (./datatier dev up) or give --server URL and --key (or DATATIER_ADMIN_KEY).");
+            server ??= manifest.BaseUrl ?? throw new DevClusterException("The dev cluster runs without a server; start it with ./datatier dev up.");
             key ??= manifest.Keys.Admin;
         }
 

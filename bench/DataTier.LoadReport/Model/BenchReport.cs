@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DataTier.LoadReport.CommandLine;
+using DataTier.CommandLine;
 
 namespace DataTier.LoadReport.Model;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using DataTier.LoadReport.Cluster;
-using DataTier.LoadReport.CommandLine;
+using DataTier.CommandLine;
 using Npgsql;
 
 namespace DataTier.LoadReport.Preparation;

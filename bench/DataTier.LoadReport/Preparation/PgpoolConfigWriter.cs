@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DataTier.LoadReport.Cluster;
-using DataTier.LoadReport.CommandLine;
+using DataTier.CommandLine;
 
 namespace DataTier.LoadReport.Preparation;
 

@@ -1,5 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
-using DataTier.Cli.Arguments;
+using DataTier.CommandLine;
 using DataTier.Core.Advice;
 
 namespace DataTier.Cli.Commands;
@@ -12,24 +13,31 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class AdviseCommand
 {
-    public const string Usage = "advise [--write] [--validate] [--advice-dir D] [--server URL] [--key ADMIN_KEY] [--dir D]";
-
-    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build(AdminTarget target)
     {
-        bool write = args.Flag("--write");
-        bool validate = args.Flag("--validate");
-        string adviceDir = CliEnvironment.AdviceDir(args.Option("--advice-dir"));
-        string? server = args.Option("--server");
-        string? key = args.Option("--key");
-        string? dir = args.Option("--dir");
-        args.EnsureAllUsed();
-        using var http = AdminApiClient.Create(server, key, dir, TimeSpan.FromMinutes(10));
+        var write = new Option<bool>("--write") { Description = "Write the reviewed-migration scripts (sql/advice/, drops to sql/advice/review/); never applied automatically." };
+        var validate = new Option<bool>("--validate") { Description = "Prove each recommendation on a canary shard first; keep only those fast enough (DataTier:Advisor:MinMeasuredSpeedup)." };
+        var adviceDir = new Option<string?>("--advice-dir") { Description = "Where --write writes (default: <repo>/sql/advice).", HelpName = "D" };
+        var command = new DocumentedCommand("advise", "Run the index advisor on the server now and print its advice (--write: write it as scripts).",
+            "datatier advise",
+            "datatier advise --validate --write",
+            "datatier advise --server http://127.0.0.1:5080 --key $ADMIN")
+        {
+            write, validate, adviceDir,
+        };
+        target.SetAction(target.AddTo(command), TimeSpan.FromMinutes(10), (parsed, http, ct) => RunAsync(http, parsed.GetValue(write), parsed.GetValue(validate),
+            CliEnvironment.AdviceDir(parsed.GetValue(adviceDir)), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(HttpClient http, bool write, bool validate, string adviceDir, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
         using var response = await http.PostAsync(new Uri(validate ? "/admin/db/optimize?validate=true" : "/admin/db/optimize", UriKind.Relative), null, ct).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             await stderr.WriteLineAsync($"datatier: the advisor failed ({(int)response.StatusCode}): {body}").ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Failed;
         }
 
         var report = JsonSerializer.Deserialize<AdviceReport>(body, AdviceStore.Json)!;
@@ -82,6 +90,6 @@ internal static class AdviseCommand
             }
         }
 
-        return 0;
+        return ExitCodes.Ok;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using DataTier.Cli.Arguments;
+using System.CommandLine;
+using DataTier.CommandLine;
 using DataTier.DevCluster;
 
 namespace DataTier.Cli.Commands;
@@ -12,28 +13,59 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class DevShardCommand
 {
-    public const string Usage = "dev shard add [--id ID] [--weight W] [--replicas N] | dev shard remove ID [--max-write-pause-ms N]  [--dir D]";
-
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    public static Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build()
     {
-        string verb = args.Positional() ?? throw new UsageException("dev shard needs add or remove.");
-        return verb switch
+        var command = new DocumentedCommand("shard", "Add a local shard to the dev server's desired topology, or drain, move off, remove and stop one.",
+            "datatier dev shard add",
+            "datatier dev shard remove s3")
         {
-            "add" => AddAsync(args, stdout, stderr, ct),
-            "remove" => RemoveAsync(args, stdout, stderr, ct),
-            _ => throw new UsageException($"Unknown 'dev shard {verb}'; use dev shard add or dev shard remove."),
+            BuildAdd(),
+            BuildRemove(),
         };
+        return command;
     }
 
-    private static async Task<int> AddAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static Command BuildAdd()
     {
-        string dir = CliEnvironment.DevDir(args.Option("--dir"));
-        string? id = args.Option("--id");
-        double weight = args.Option("--weight") is { } w ? ShardCommand.ParseWeight(w) : 1;
-        int replicas = args.IntOption("--replicas", 0, 4) ?? 1;
-        args.EnsureAllUsed();
+        var dir = DevDirOption.Create();
+        var id = new Option<string?>("--id") { Description = "The new shard's id (default: the next free sN).", HelpName = "ID" };
+        var weight = RangeOptions.Double("--weight", 0, 100, "Its desired weight, above 0 and at most 100.", defaultValue: 1, helpName: "W");
+        var replicas = RangeOptions.Int("--replicas", 0, 4, "Its streaming replicas.", defaultValue: 1);
+        var command = new DocumentedCommand("add",
+            "Start one more local shard (primary and replicas, the schema) and add it to the dev server's desired topology as pending. " +
+            "No row moves until 'datatier rebalance run'. The dev server keeps its topology in the catalog (DataTier:Topology:Store = Catalog).",
+            "datatier dev shard add",
+            "datatier dev shard add --id s3 --weight 2 --replicas 0")
+        {
+            id, weight, replicas, dir,
+        };
+        command.SetAction((parsed, ct) => AddAsync(CliEnvironment.DevDir(parsed.GetValue(dir)), parsed.GetValue(id), parsed.GetValue(weight)!.Value,
+            parsed.GetValue(replicas)!.Value, parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static Command BuildRemove()
+    {
+        var dir = DevDirOption.Create();
+        var id = new Argument<string>("ID") { Description = "The shard (see: datatier dev status)." };
+        var pause = MaxWritePauseOption.Create();
+        var command = new DocumentedCommand("remove",
+            "Drain a shard (desired weight 0), move its rows to the others and wait, remove it from the topology, then stop its nodes. " +
+            "Safe to run again after a stop half-way.",
+            "datatier dev shard remove s3",
+            "datatier dev shard remove s3 --max-write-pause-ms 1000")
+        {
+            id, pause, dir,
+        };
+        command.SetAction((parsed, ct) => RemoveAsync(CliEnvironment.DevDir(parsed.GetValue(dir)), parsed.GetValue(id)!, parsed.GetValue(pause),
+            parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static async Task<int> AddAsync(string dir, string? id, double weight, int replicas, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
         if (!(weight > 0 && weight <= 100))
         {
             // The server's bound (TopologyChanges.MaxWeight), checked before a shard is built for nothing.
@@ -75,18 +107,13 @@ internal static class DevShardCommand
     // drain, move (and wait), delete from the topology, then stop the nodes: in that order, so that no row is ever left
     // on a shard that is gone. Each step that is already done (drained, nothing to move) is passed over, so a remove
     // that stopped half-way can simply be run again.
-    private static async Task<int> RemoveAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> RemoveAsync(string dir, string id, int? pause, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string dir = CliEnvironment.DevDir(args.Option("--dir"));
-        string id = args.Positional() ?? throw new UsageException("dev shard remove needs the shard's id (see: ./datatier dev status).");
-        int? pause = args.IntOption("--max-write-pause-ms", 50, 60_000);
-        args.EnsureAllUsed();
-
         using var http = AdminApiClient.Create(null, null, dir, RequestTimeout);
         var manifest = LocalCluster.Status(dir)!;
         if (!manifest.Shards.Any(s => s.Id == id))
         {
-            throw new UsageException($"The dev cluster in {dir} has no shard '{id}'; its shards are: {string.Join(", ", manifest.Shards.Select(s => s.Id))}.");
+            throw new DevClusterException($"The dev cluster in {dir} has no shard '{id}'; its shards are: {string.Join(", ", manifest.Shards.Select(s => s.Id))}.");
         }
 
         RequireCatalogTopology(dir);

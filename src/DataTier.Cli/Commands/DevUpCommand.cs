@@ -1,4 +1,5 @@
-using DataTier.Cli.Arguments;
+using System.CommandLine;
+using DataTier.CommandLine;
 using DataTier.DevCluster;
 
 namespace DataTier.Cli.Commands;
@@ -6,43 +7,63 @@ namespace DataTier.Cli.Commands;
 /// <summary><c>datatier dev up</c>: starts (or reuses) the local cluster and says how to reach it.</summary>
 internal static class DevUpCommand
 {
-    public const string Usage =
-        "dev up [--shards N] [--replicas R] [--rows N] [--ha] [--json] [--no-server] [--no-redis] [--no-data] [--dir D] [--server-dll PATH]";
-
-    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build()
     {
-        var options = new LocalClusterOptions
+        var shards = RangeOptions.Int("--shards", 1, 16, "Shards, each a primary with its replicas.", defaultValue: 2);
+        var replicas = RangeOptions.Int("--replicas", 0, 4, "Streaming replicas per shard.", defaultValue: 1);
+        var rows = RangeOptions.Int("--rows", 0, 50_000_000, "Demo activity_logs rows (the other tables scale with it; '_' may group digits).", defaultValue: 200_000);
+        var ha = new Option<bool>("--ha") { Description = "Hand each shard to Patroni with one etcd member (packages patroni, etcd-server)." };
+        var json = new Option<bool>("--json") { Description = "Print only the manifest JSON on stdout; progress goes to stderr." };
+        var noServer = new Option<bool>("--no-server") { Description = "Start the databases (and Redis) only, not the DataTier server." };
+        var noRedis = new Option<bool>("--no-redis") { Description = "Start no Redis (the server caches in process only)." };
+        var noData = new Option<bool>("--no-data") { Description = "Load no demo data." };
+        var dir = DevDirOption.Create();
+        var serverDll = new Option<string?>("--server-dll")
         {
-            BaseDir = CliEnvironment.DevDir(args.Option("--dir")),
-            Shards = args.IntOption("--shards", 1, 16) ?? 2,
-            Replicas = args.IntOption("--replicas", 0, 4) ?? 1,
-            Rows = args.IntOption("--rows", 0, 50_000_000) ?? 200_000,
-            StartRedis = !args.Flag("--no-redis"),
-            LoadDemoData = !args.Flag("--no-data"),
-            HighAvailability = args.Flag("--ha"),
-            Log = stderr,
+            Description = $"The server dll to start (default: ${CliEnvironment.ServerDllVariable}, which ./datatier sets).",
+            HelpName = "PATH",
         };
-        bool json = args.Flag("--json");
-        bool noServer = args.Flag("--no-server");
-        string? serverDll = CliEnvironment.ServerDll(args.Option("--server-dll"));
-        args.EnsureAllUsed();
-
-        if (!noServer)
+        var command = new DocumentedCommand("up", "Start a local cluster (catalog, shards with streaming replicas, Redis, the server), or reuse the running one.",
+            "datatier dev up",
+            "datatier dev up --json --shards 3 --rows 20_000 > manifest.json",
+            "datatier dev up --ha")
         {
-            options.ServerDllPath = serverDll ?? throw new UsageException(
-                $"No DataTier server to start: set {CliEnvironment.ServerDllVariable} (./datatier does) or pass --server-dll PATH, " +
-                "or start without the server: --no-server.");
-        }
+            shards, replicas, rows, ha, json, noServer, noRedis, noData, dir, serverDll,
+        };
+        command.SetAction((parsed, ct) => RunAsync(parsed, ct));
+        return command;
 
-        var manifest = await LocalCluster.UpAsync(options, ct).ConfigureAwait(false);
-        if (json)
+        async Task<int> RunAsync(ParseResult parsed, CancellationToken ct)
         {
-            await stdout.WriteLineAsync(manifest.ToJson()).ConfigureAwait(false);
-            return 0;
-        }
+            var stdout = parsed.InvocationConfiguration.Output;
+            var options = new LocalClusterOptions
+            {
+                BaseDir = CliEnvironment.DevDir(parsed.GetValue(dir)),
+                Shards = parsed.GetValue(shards)!.Value,
+                Replicas = parsed.GetValue(replicas)!.Value,
+                Rows = parsed.GetValue(rows)!.Value,
+                StartRedis = !parsed.GetValue(noRedis),
+                LoadDemoData = !parsed.GetValue(noData),
+                HighAvailability = parsed.GetValue(ha),
+                Log = parsed.InvocationConfiguration.Error,
+            };
+            if (!parsed.GetValue(noServer))
+            {
+                options.ServerDllPath = CliEnvironment.ServerDll(parsed.GetValue(serverDll)) ?? throw new UsageException(
+                    $"No DataTier server to start: set {CliEnvironment.ServerDllVariable} (./datatier does) or pass --server-dll PATH, " +
+                    "or start without the server: --no-server.");
+            }
 
-        await stdout.WriteAsync(Describe(manifest)).ConfigureAwait(false);
-        return 0;
+            var manifest = await LocalCluster.UpAsync(options, ct).ConfigureAwait(false);
+            if (parsed.GetValue(json))
+            {
+                await stdout.WriteLineAsync(manifest.ToJson()).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            await stdout.WriteAsync(Describe(manifest)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
     }
 
     /// <summary>The human summary: URL, keys, a curl to paste, and the databases.</summary>

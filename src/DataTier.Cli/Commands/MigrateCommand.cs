@@ -1,4 +1,5 @@
-using DataTier.Cli.Arguments;
+using System.CommandLine;
+using DataTier.CommandLine;
 using DataTier.DevCluster;
 using DataTier.Migrations;
 using DataTier.Migrations.Indexes;
@@ -12,34 +13,54 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class MigrateCommand
 {
-    public const string Usage = "migrate catalog|shards [--dry-run] [--catalog CONN] [--shard CONN]... [--advice-dir D] [--dir D]";
-
-    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build()
     {
-        string? which = args.Positional();
-        bool dryRun = args.Flag("--dry-run");
-        string? catalog = args.Option("--catalog");
-        var shards = args.Options("--shard");
-        string? dir = args.Option("--dir");
-        string adviceDir = CliEnvironment.AdviceDir(args.Option("--advice-dir"));
-        args.EnsureAllUsed();
-
-        MigrationSet set = which switch
+        var command = new DocumentedCommand("migrate", "Apply the catalog or the shard migrations to the dev cluster, or to the databases given.",
+            "datatier migrate catalog",
+            "datatier migrate shards --dry-run > shards.sql")
         {
-            "catalog" => MigrationSet.Catalog,
-            "shards" => MigrationSet.Shard,
-            _ => throw new UsageException($"Say what to migrate: {Usage}"),
+            BuildCatalog(),
+            BuildShards(),
         };
-        if (set == MigrationSet.Catalog && shards.Count > 0)
-        {
-            throw new UsageException("--shard goes with 'migrate shards'; for the catalog use --catalog CONN.");
-        }
+        return command;
+    }
 
-        if (set == MigrationSet.Shard && catalog is not null)
-        {
-            throw new UsageException("--catalog goes with 'migrate catalog'; for shards use --shard CONN (repeated).");
-        }
+    private static Command BuildCatalog()
+    {
+        var dryRun = DryRunOption();
+        var catalog = new Option<string?>("--catalog") { Description = "The catalog's Npgsql connection string (default: the dev cluster's).", HelpName = "CONN" };
+        var dir = DevDirOption.Create();
+        var command = new DocumentedCommand("catalog", "Apply the catalog migrations.",
+            "datatier migrate catalog",
+            "datatier migrate catalog --catalog \"Host=db1;Database=datatier_catalog;Username=admin;Password=...\" --dry-run") { dryRun, catalog, dir };
+        command.SetAction((parsed, ct) => RunAsync(MigrationSet.Catalog, parsed.GetValue(dryRun), parsed.GetValue(catalog), [], parsed.GetValue(dir),
+            adviceDir: "", parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
 
+    private static Command BuildShards()
+    {
+        var dryRun = DryRunOption();
+        var shards = new Option<string[]>("--shard") { Description = "A shard primary's Npgsql connection string; repeat it for each (default: the dev cluster's).", HelpName = "CONN" };
+        var adviceDir = new Option<string?>("--advice-dir") { Description = "The reviewed index advice applied after the schema (default: <repo>/sql/advice).", HelpName = "D" };
+        var dir = DevDirOption.Create();
+        var command = new DocumentedCommand("shards", "Apply the shard migrations, then the reviewed index advice (sql/advice/*.sql), to every shard primary.",
+            "datatier migrate shards",
+            "datatier migrate shards --shard \"Host=db1;...\" --shard \"Host=db2;...\" --advice-dir sql/advice")
+        {
+            dryRun, shards, adviceDir, dir,
+        };
+        command.SetAction((parsed, ct) => RunAsync(MigrationSet.Shard, parsed.GetValue(dryRun), catalog: null, parsed.GetValue(shards) ?? [], parsed.GetValue(dir),
+            CliEnvironment.AdviceDir(parsed.GetValue(adviceDir)), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static Option<bool> DryRunOption() =>
+        new("--dry-run") { Description = "Apply nothing: print the SQL that would run as one script on stdout." };
+
+    private static async Task<int> RunAsync(MigrationSet set, bool dryRun, string? catalog, IReadOnlyList<string> shards, string? dir, string adviceDir,
+        TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
         var targets = set == MigrationSet.Catalog
             ? (catalog is not null ? [(Describe(catalog), catalog)] : FromDevCluster(dir, m => [("catalog", m.CatalogAdmin)]))
             : (shards.Count > 0 ? shards.Select(s => (Describe(s), s)).ToList() : FromDevCluster(dir, m => m.Shards.Select(s => (s.Id, s.PrimaryAdmin)).ToList()));
@@ -63,7 +84,7 @@ internal static class MigrateCommand
                 // FluentMigrator may wrap the database error; say which target failed and why.
                 var cause = e as NpgsqlException ?? (NpgsqlException)e.InnerException!;
                 await stderr.WriteLineAsync($"datatier: migrating {name} failed: {cause.Message}").ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failed;
             }
 
             if (set == MigrationSet.Shard)
@@ -78,7 +99,7 @@ internal static class MigrateCommand
                 catch (Npgsql.PostgresException e)
                 {
                     await stderr.WriteLineAsync($"datatier: applying index advice to {name} failed: {e.MessageText}").ConfigureAwait(false);
-                    return 1;
+                    return ExitCodes.Failed;
                 }
 
                 if (scripts.Count > 0)
@@ -95,7 +116,7 @@ internal static class MigrateCommand
         }
 
         await stderr.FlushAsync(ct).ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Ok;
     }
 
     private static List<(string Name, string ConnectionString)> FromDevCluster(
@@ -103,7 +124,7 @@ internal static class MigrateCommand
     {
         string baseDir = CliEnvironment.DevDir(dir);
         var manifest = LocalCluster.Status(baseDir)
-            ?? throw new UsageException(
+            ?? throw new DevClusterException(
                 $"No running dev cluster in {baseDir} to migrate. Start one (./datatier dev up) or give the databases: " +
                 "--catalog CONN / --shard CONN.");
         return select(manifest);

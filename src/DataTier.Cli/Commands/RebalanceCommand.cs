@@ -1,6 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using DataTier.Cli.Arguments;
+using DataTier.CommandLine;
 
 namespace DataTier.Cli.Commands;
 
@@ -10,38 +11,75 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class RebalanceCommand
 {
-    public const string Usage = "rebalance plan [--ranges] | rebalance check | rebalance proposals | rebalance approve ID  [--server URL] [--key ADMIN_KEY] [--dir D]";
+    private static readonly TimeSpan ProposalsTimeout = TimeSpan.FromMinutes(2);
 
-    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build(AdminTarget target)
     {
-        const string Verbs = "plan, run, status, list, cancel, check, proposals or approve";
-        string verb = args.Positional() ?? throw new UsageException($"rebalance needs {Verbs}.");
-        switch (verb)
+        var command = new DocumentedCommand("rebalance",
+            "What moving to the desired topology takes (plan, a dry run); moving the rows online and following the move (run, status, " +
+            "list, cancel); the rebalancing check, its proposals, and approving one (check, proposals, approve).",
+            "datatier rebalance plan",
+            "datatier rebalance run --max-write-pause-ms 500",
+            "datatier rebalance status 7 --wait")
         {
-            case "plan":
-                break;
-            case "check":
-            case "proposals":
-            case "approve":
-                return await ProposalsAsync(verb, args, stdout, stderr, ct).ConfigureAwait(false);
-            case "run":
-            case "status":
-            case "list":
-            case "cancel":
-                return await RebalanceMoveCommand.RunAsync(verb, args, stdout, stderr, ct).ConfigureAwait(false);
-            default:
-                throw new UsageException($"Unknown rebalance command '{verb}'; use {Verbs}.");
-        }
+            BuildPlan(target),
+            RebalanceMoveCommand.BuildRun(target),
+            RebalanceMoveCommand.BuildStatus(target),
+            RebalanceMoveCommand.BuildList(target),
+            RebalanceMoveCommand.BuildCancel(target),
+            BuildProposals(target, "check", "Run the rebalancing check now: the imbalance, and a proposal when it is over the threshold."),
+            BuildProposals(target, "proposals", "List the rebalancing proposals."),
+            BuildApprove(target),
+        };
+        target.AddTo(command);
+        return command;
+    }
 
-        bool ranges = args.Flag("--ranges");
-        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(10));
-        args.EnsureAllUsed();
+    private static Command BuildPlan(AdminTarget target)
+    {
+        var ranges = new Option<bool>("--ranges") { Description = "Also list every ring range that moves." };
+        var command = new DocumentedCommand("plan",
+            "What moving to the desired topology takes, counted by the shards themselves: rows and bytes per table, pair and shard. A dry run.",
+            "datatier rebalance plan",
+            "datatier rebalance plan --ranges --server http://127.0.0.1:5080 --key $ADMIN")
+        {
+            ranges,
+        };
+        target.SetAction(command, TimeSpan.FromMinutes(10), (parsed, http, ct) =>
+            PlanAsync(http, parsed.GetValue(ranges), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static Command BuildProposals(AdminTarget target, string verb, string description)
+    {
+        var command = new DocumentedCommand(verb, description,
+            $"datatier rebalance {verb}",
+            $"datatier rebalance {verb} --server http://127.0.0.1:5080 --key $ADMIN");
+        target.SetAction(command, ProposalsTimeout, (parsed, http, ct) => ProposalsAsync(verb, id: null, http, parsed, ct));
+        return command;
+    }
+
+    private static Command BuildApprove(AdminTarget target)
+    {
+        var id = new Argument<string>("ID") { Description = "The proposal (see: datatier rebalance proposals)." };
+        var command = new DocumentedCommand("approve", "Approve a proposal: its weights become the desired topology (nothing moves until 'rebalance run').",
+            "datatier rebalance approve 3",
+            "datatier rebalance approve 3 && datatier rebalance run")
+        {
+            id,
+        };
+        target.SetAction(command, ProposalsTimeout, (parsed, http, ct) => ProposalsAsync("approve", parsed.GetValue(id), http, parsed, ct));
+        return command;
+    }
+
+    private static async Task<int> PlanAsync(HttpClient http, bool ranges, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
         using var response = await http.GetAsync(new Uri("/admin/rebalance/plan", UriKind.Relative), ct).ConfigureAwait(false);
         string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             await stderr.WriteLineAsync($"datatier: planning failed ({(int)response.StatusCode}): {text}").ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Failed;
         }
 
         var plan = JsonNode.Parse(text)!;
@@ -82,16 +120,14 @@ internal static class RebalanceCommand
         }
 
         await stdout.WriteLineAsync("This is a dry run: nothing was changed.").ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Ok;
     }
 
     // check: run the rebalancing check now; proposals: list them; approve ID: write a proposal's weights to the
     // desired topology.
-    private static async Task<int> ProposalsAsync(string verb, ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> ProposalsAsync(string verb, string? id, HttpClient http, ParseResult parsed, CancellationToken ct)
     {
-        string? id = verb == "approve" ? args.Positional() ?? throw new UsageException("rebalance approve needs a proposal id.") : null;
-        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(2));
-        args.EnsureAllUsed();
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         using var response = verb switch
         {
             "proposals" => await http.GetAsync(new Uri("/admin/rebalance/proposals", UriKind.Relative), ct).ConfigureAwait(false),
@@ -103,7 +139,7 @@ internal static class RebalanceCommand
         {
             string detail = JsonNode.Parse(text)?["detail"]?.GetValue<string>() ?? text;
             await stderr.WriteLineAsync($"datatier: rebalance {verb} refused ({(int)response.StatusCode}): {detail}").ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Failed;
         }
 
         var c = CultureInfo.InvariantCulture;
@@ -115,7 +151,7 @@ internal static class RebalanceCommand
             if (body is null)
             {
                 await stdout.WriteLineAsync("Within the threshold: nothing proposed.").ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
         }
 
@@ -126,6 +162,6 @@ internal static class RebalanceCommand
                 p["id"], p["status"], (DateTimeOffset)p["createdAt"]!, (double)p["imbalance"]!, weights)).ConfigureAwait(false);
         }
 
-        return 0;
+        return ExitCodes.Ok;
     }
 }

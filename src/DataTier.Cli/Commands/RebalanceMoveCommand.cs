@@ -1,6 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using DataTier.Cli.Arguments;
+using DataTier.CommandLine;
 using DataTier.Cli.Moves;
 
 namespace DataTier.Cli.Commands;
@@ -11,19 +12,60 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class RebalanceMoveCommand
 {
-    public const string Usage =
-        "rebalance run [--max-write-pause-ms N] [--no-wait] | rebalance status ID [--wait] | rebalance list [--json] | rebalance cancel ID  [--server URL] [--key ADMIN_KEY] [--dir D]";
-
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    public static Task<int> RunAsync(string verb, ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct) => verb switch
+    public static Command BuildRun(AdminTarget target)
     {
-        "run" => StartAsync(args, stdout, stderr, ct),
-        "status" => StatusAsync(args, stdout, stderr, ct),
-        "list" => ListAsync(args, stdout, stderr, ct),
-        "cancel" => CancelAsync(args, stdout, stderr, ct),
-        _ => throw new UsageException($"Unknown rebalance command '{verb}'."),
-    };
+        var pause = MaxWritePauseOption.Create();
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the move has started (follow it with: rebalance status ID --wait)." };
+        var command = new DocumentedCommand("run",
+            "Move the rows to the desired topology online and follow the move: a progress bar on stderr, the final document on stdout. " +
+            "Exit code 0: done; 1: failed or cancelled; 2: refused (409, e.g. a move already running or nothing to move).",
+            "datatier rebalance run",
+            "datatier rebalance run --max-write-pause-ms 500 --no-wait")
+        {
+            pause, noWait,
+        };
+        target.SetAction(command, RequestTimeout, (parsed, http, ct) => StartAsync(http, parsed, parsed.GetValue(pause), parsed.GetValue(noWait), ct));
+        return command;
+    }
+
+    public static Command BuildStatus(AdminTarget target)
+    {
+        var id = MoveIdArgument();
+        var wait = new Option<bool>("--wait") { Description = "Follow the move to its end, as run does (exit code 0 only when done)." };
+        var command = new DocumentedCommand("status", "A move's state, phase, rows, rate and ETA: one line on stderr, the document on stdout.",
+            "datatier rebalance status 7",
+            "datatier rebalance status 7 --wait")
+        {
+            id, wait,
+        };
+        target.SetAction(command, RequestTimeout, (parsed, http, ct) => StatusAsync(http, parsed, parsed.GetValue(id), parsed.GetValue(wait), ct));
+        return command;
+    }
+
+    public static Command BuildList(AdminTarget target)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the server's document on stdout." };
+        var command = new DocumentedCommand("list", "The recent moves, newest first, one line each.",
+            "datatier rebalance list",
+            "datatier rebalance list --json | jq '.moves[0].state'") { json };
+        target.SetAction(command, RequestTimeout, (parsed, http, ct) => ListAsync(http, parsed, parsed.GetValue(json), ct));
+        return command;
+    }
+
+    public static Command BuildCancel(AdminTarget target)
+    {
+        var id = MoveIdArgument();
+        var command = new DocumentedCommand("cancel", "Ask the server to stop a move before its switch; it rolls back (follow it with status ID --wait).",
+            "datatier rebalance cancel 7",
+            "datatier rebalance cancel 7 && datatier rebalance status 7 --wait")
+        {
+            id,
+        };
+        target.SetAction(command, RequestTimeout, (parsed, http, ct) => CancelAsync(http, parsed, parsed.GetValue(id), ct));
+        return command;
+    }
 
     /// <summary>
     /// Starts a move (<c>POST /admin/rebalance</c>) and, when <paramref name="wait"/>, follows it to its end. Returns the
@@ -61,12 +103,9 @@ internal static class RebalanceMoveCommand
     }
 
     // run: start a move and follow it; the final document goes to stdout, the progress to stderr.
-    private static async Task<int> StartAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> StartAsync(HttpClient http, ParseResult parsed, int? pause, bool noWait, CancellationToken ct)
     {
-        int? pause = args.IntOption("--max-write-pause-ms", 50, 60_000);
-        bool noWait = args.Flag("--no-wait");
-        using var http = CreateClient(args);
-        args.EnsureAllUsed();
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         var (started, move) = await StartMoveAsync(http, pause, !noWait, stderr, ct).ConfigureAwait(false);
         if (move is null)
         {
@@ -78,12 +117,9 @@ internal static class RebalanceMoveCommand
     }
 
     // status: one progress line on stderr and the document on stdout; --wait follows the move as run does.
-    private static async Task<int> StatusAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> StatusAsync(HttpClient http, ParseResult parsed, long id, bool wait, CancellationToken ct)
     {
-        long id = MoveId(args, "status");
-        bool wait = args.Flag("--wait");
-        using var http = CreateClient(args);
-        args.EnsureAllUsed();
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         var response = await AdminApiClient.SendAsync(http, HttpMethod.Get, $"/admin/rebalance/{id}", null, ct).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
@@ -104,11 +140,9 @@ internal static class RebalanceMoveCommand
     }
 
     // list: the recent moves, newest first, one line each (--json: the server's document).
-    private static async Task<int> ListAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> ListAsync(HttpClient http, ParseResult parsed, bool json, CancellationToken ct)
     {
-        bool json = args.Flag("--json");
-        using var http = CreateClient(args);
-        args.EnsureAllUsed();
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         var response = await AdminApiClient.SendAsync(http, HttpMethod.Get, "/admin/rebalance", null, ct).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
@@ -142,11 +176,9 @@ internal static class RebalanceMoveCommand
     }
 
     // cancel: ask the server to stop a move before its switch; it rolls back (follow it with status --wait).
-    private static async Task<int> CancelAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> CancelAsync(HttpClient http, ParseResult parsed, long id, CancellationToken ct)
     {
-        long id = MoveId(args, "cancel");
-        using var http = CreateClient(args);
-        args.EnsureAllUsed();
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         var response = await AdminApiClient.SendAsync(http, HttpMethod.Post, $"/admin/rebalance/{id}/cancel", null, ct).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
@@ -159,14 +191,20 @@ internal static class RebalanceMoveCommand
         return ExitCodes.Ok;
     }
 
-    private static long MoveId(ArgumentReader args, string verb)
+    // A positive whole number, checked while parsing so that a wrong id is a usage error.
+    private static Argument<long> MoveIdArgument() => new("ID")
     {
-        string text = args.Positional() ?? throw new UsageException($"rebalance {verb} needs a move id (see: datatier rebalance list).");
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && id > 0
-            ? id
-            : throw new UsageException($"Move id '{text}' is not a positive whole number (see: datatier rebalance list).");
-    }
+        Description = "The move (see: datatier rebalance list).",
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && id > 0)
+            {
+                return id;
+            }
 
-    private static HttpClient CreateClient(ArgumentReader args) =>
-        AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), RequestTimeout);
+            result.AddError($"Move id '{text}' is not a positive whole number (see: datatier rebalance list).");
+            return ExitCodes.Ok;
+        },
+    };
 }

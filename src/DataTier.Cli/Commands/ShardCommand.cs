@@ -1,7 +1,7 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using DataTier.Cli.Arguments;
+using DataTier.CommandLine;
 using DataTier.Core.Switchover;
 
 namespace DataTier.Cli.Commands;
@@ -14,50 +14,117 @@ namespace DataTier.Cli.Commands;
 /// </summary>
 internal static class ShardCommand
 {
-    public const string Usage = "shard add ID --primary CONN [--replica CONN]... [--weight W] | shard weight ID W | shard drain ID | shard remove ID | shard verify [--repair] [--json] | shard switchover ID [--to NODE]  [--server URL] [--key ADMIN_KEY] [--dir D]";
+    private static readonly TimeSpan ChangeTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Build(AdminTarget target)
     {
-        string verb = args.Positional() ?? throw new UsageException("shard needs add, weight, drain, remove, verify or switchover.");
-        if (verb == "verify")
+        var command = new DocumentedCommand("shard",
+            "Change the desired topology through the server's admin API (DataTier:Topology:Store = Catalog): nothing moves until " +
+            "'datatier rebalance run'. Check where rows are (verify) and switch a shard's primary over (switchover).",
+            "datatier shard add s3 --primary \"Host=10.0.0.7;Database=datatier;Username=datatier_app;Password=...\"",
+            "datatier shard weight s2 2",
+            "datatier shard verify --json")
         {
-            return await VerifyAsync(args, stdout, stderr, ct).ConfigureAwait(false);
-        }
+            BuildAdd(target),
+            BuildWeight(target),
+            BuildDrainOrRemove(target, "drain", "Set the shard's desired weight to 0: a move then takes all its rows away.", HttpMethod.Post, "/drain"),
+            BuildDrainOrRemove(target, "remove", "Remove the shard from the topology: only one that routes nothing and should receive nothing.", HttpMethod.Delete, ""),
+            BuildVerify(target),
+            BuildSwitchover(target),
+        };
+        target.AddTo(command);
+        return command;
+    }
 
-        string id = args.Positional() ?? throw new UsageException($"shard {verb} needs a shard id.");
-        if (verb == "switchover")
+    private static Command BuildAdd(AdminTarget target)
+    {
+        var id = ShardId();
+        var primary = new Option<string>("--primary") { Description = "The primary's Npgsql connection string.", HelpName = "CONN", Required = true };
+        var replicas = new Option<string[]>("--replica") { Description = "A replica's connection string; repeat it for each.", HelpName = "CONN" };
+        var weight = new Option<double?>("--weight") { Description = "The desired weight (default 1).", HelpName = "W" };
+        var command = new DocumentedCommand("add", "Add a shard to the desired topology as pending, at its desired weight.",
+            "datatier shard add s3 --primary \"Host=10.0.0.7;Database=datatier;Username=datatier_app;Password=...\" --weight 1",
+            "datatier shard add s3 --primary \"Host=10.0.0.7;...\" --replica \"Host=10.0.0.8;...\" --server http://127.0.0.1:5080 --key $ADMIN")
         {
-            return await SwitchoverAsync(id, args, stdout, stderr, ct).ConfigureAwait(false);
-        }
-
-        HttpMethod method;
-        string path;
-        object? body = null;
-        switch (verb)
+            id, primary, replicas, weight,
+        };
+        target.SetAction(command, ChangeTimeout, (parsed, http, ct) =>
         {
-            case "add":
-                string primary = args.Option("--primary") ?? throw new UsageException("shard add needs --primary CONNECTION_STRING.");
-                var replicas = args.Options("--replica");
+            string shard = parsed.GetValue(id)!;
+            var body = new { id = shard, weight = parsed.GetValue(weight) ?? 1, primary = parsed.GetValue(primary), replicas = parsed.GetValue(replicas) ?? [] };
+            return ChangeAsync(parsed, http, "add", shard, HttpMethod.Post, "/admin/shards", body, ct);
+        });
+        return command;
+    }
 
-                double weight = args.Option("--weight") is { } w ? ParseWeight(w) : 1;
-                (method, path, body) = (HttpMethod.Post, "/admin/shards", new { id, weight, primary, replicas });
-                break;
-            case "weight":
-                double newWeight = ParseWeight(args.Positional() ?? throw new UsageException("shard weight needs ID and WEIGHT."));
-                (method, path, body) = (HttpMethod.Put, $"/admin/shards/{Uri.EscapeDataString(id)}/weight", new { weight = newWeight });
-                break;
-            case "drain":
-                (method, path) = (HttpMethod.Post, $"/admin/shards/{Uri.EscapeDataString(id)}/drain");
-                break;
-            case "remove":
-                (method, path) = (HttpMethod.Delete, $"/admin/shards/{Uri.EscapeDataString(id)}");
-                break;
-            default:
-                throw new UsageException($"Unknown shard command '{verb}'; use add, weight, drain, remove, verify or switchover.");
-        }
+    private static Command BuildWeight(AdminTarget target)
+    {
+        var id = ShardId();
+        var weight = new Argument<double>("WEIGHT") { Description = "The desired weight (invariant culture: 1.5)." };
+        var command = new DocumentedCommand("weight", "Set a shard's desired weight.",
+            "datatier shard weight s2 2",
+            "datatier shard weight s2 0.5 --server http://127.0.0.1:5080 --key $ADMIN") { id, weight };
+        target.SetAction(command, ChangeTimeout, (parsed, http, ct) =>
+        {
+            string shard = parsed.GetValue(id)!;
+            return ChangeAsync(parsed, http, "weight", shard, HttpMethod.Put, $"/admin/shards/{Uri.EscapeDataString(shard)}/weight",
+                new { weight = parsed.GetValue(weight) }, ct);
+        });
+        return command;
+    }
 
-        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromSeconds(30));
-        args.EnsureAllUsed();
+    private static Command BuildDrainOrRemove(AdminTarget target, string verb, string description, HttpMethod method, string suffix)
+    {
+        var id = ShardId();
+        var command = new DocumentedCommand(verb, description,
+            $"datatier shard {verb} s3",
+            $"datatier shard {verb} s3 --server http://127.0.0.1:5080 --key $ADMIN") { id };
+        target.SetAction(command, ChangeTimeout, (parsed, http, ct) =>
+        {
+            string shard = parsed.GetValue(id)!;
+            return ChangeAsync(parsed, http, verb, shard, method, $"/admin/shards/{Uri.EscapeDataString(shard)}{suffix}", null, ct);
+        });
+        return command;
+    }
+
+    private static Command BuildVerify(AdminTarget target)
+    {
+        var repair = new Option<bool>("--repair") { Description = "Move the misplaced rows to their owners." };
+        var json = new Option<bool>("--json") { Description = "Print the server's report JSON on stdout." };
+        var command = new DocumentedCommand("verify",
+            "Count the rows each shard holds that the routing ring places on another; exit code 1 while any are left.",
+            "datatier shard verify",
+            "datatier shard verify --repair")
+        {
+            repair, json,
+        };
+        target.SetAction(command, TimeSpan.FromMinutes(30), (parsed, http, ct) =>
+            VerifyAsync(http, parsed.GetValue(repair), parsed.GetValue(json), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static Command BuildSwitchover(AdminTarget target)
+    {
+        var id = ShardId();
+        var to = new Option<string?>("--to") { Description = "The replica to promote (default: the server picks the most caught-up healthy one).", HelpName = "NODE" };
+        var command = new DocumentedCommand("switchover",
+            "Make a replica the shard's primary with no failed write; exit code 2 when the server refuses (nothing changed).",
+            "datatier shard switchover s1",
+            "datatier shard switchover s1 --to s1-replica1")
+        {
+            id, to,
+        };
+        target.SetAction(command, TimeSpan.FromMinutes(2), (parsed, http, ct) =>
+            SwitchoverAsync(http, parsed.GetValue(id)!, parsed.GetValue(to), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, ct));
+        return command;
+    }
+
+    private static Argument<string> ShardId() => new("ID") { Description = "The shard's id." };
+
+    // add, weight, drain, remove: one admin request that answers the changed topology.
+    private static async Task<int> ChangeAsync(ParseResult parsed, HttpClient http, string verb, string id, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        var (stdout, stderr) = (parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
         string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -65,7 +132,7 @@ internal static class ShardCommand
         {
             string detail = JsonNode.Parse(text)?["detail"]?.GetValue<string>() ?? text;
             await stderr.WriteLineAsync($"datatier: shard {verb} {id} refused ({(int)response.StatusCode}): {detail}").ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Failed;
         }
 
         var result = JsonNode.Parse(text)!;
@@ -76,15 +143,12 @@ internal static class ShardCommand
         }
 
         await stdout.WriteLineAsync("Nothing has moved; see what would with: datatier rebalance plan; move the rows with: datatier rebalance run").ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Ok;
     }
 
     // Exit code 0 once the replica is the primary, 2 when the server refused (nothing changed), 1 on a failure.
-    private static async Task<int> SwitchoverAsync(string id, ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> SwitchoverAsync(HttpClient http, string id, string? to, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        string? to = args.Option("--to");
-        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(2));
-        args.EnsureAllUsed();
         var answer = await AdminApiClient.SendAsync(http, HttpMethod.Post, $"/admin/shards/{Uri.EscapeDataString(id)}/switchover", to is null ? null : new { to }, ct).ConfigureAwait(false);
         if (!answer.IsSuccess)
         {
@@ -108,11 +172,8 @@ internal static class ShardCommand
     }
 
     // Exit code 0 when every row is on its ring shard (after the repair, with --repair), 1 when some are not.
-    private static async Task<int> VerifyAsync(ArgumentReader args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> VerifyAsync(HttpClient http, bool repair, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        bool repair = args.Flag("--repair"), json = args.Flag("--json");
-        using var http = AdminApiClient.Create(args.Option("--server"), args.Option("--key"), args.Option("--dir"), TimeSpan.FromMinutes(30));
-        args.EnsureAllUsed();
         var answer = await AdminApiClient.SendAsync(http, repair ? HttpMethod.Post : HttpMethod.Get, repair ? "/admin/shards/verify/repair" : "/admin/shards/verify", null, ct).ConfigureAwait(false);
         if (!answer.IsSuccess)
         {
@@ -153,10 +214,4 @@ internal static class ShardCommand
             : repair ? $"{left} rows could not be moved; see the conflicts above." : $"{left} rows are misplaced; move them to their owners with: datatier shard verify --repair").ConfigureAwait(false);
         return left == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
-
-    /// <summary>A weight as given on the command line (invariant culture: <c>1.5</c>).</summary>
-    public static double ParseWeight(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double weight)
-            ? weight
-            : throw new UsageException($"Weight '{text}' is not a number.");
 }

@@ -132,7 +132,8 @@ public sealed class PlannedSwitchoverTests(ClusterFixture cluster, ITestOutputHe
         Assert.Contains("no-healthy-replica", againErr, StringComparison.Ordinal);
 
         var (usage, _, usageErr) = await CliRunner.RunAsync(cli, $"shard switchover {target}", TimeSpan.FromMinutes(1));
-        Assert.True(usage == 1, usageErr);
+        Assert.True(usage == 2, usageErr);
+        Assert.Contains("Usage:", usageErr, StringComparison.Ordinal);
     }
 
     private static async Task AssertAllPresentAsync(string connectionString, IReadOnlyCollection<WriteLoad.Write> acknowledged)
