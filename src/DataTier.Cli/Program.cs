@@ -23,6 +23,9 @@ internal static class Program
               topology in the catalog (DataTier:Topology:Store = Catalog).
           {MigrateCommand.Usage}
               Apply the catalog or shard migrations to the dev cluster, or to the databases given.
+          {DemoCommand.Usage}
+              Load the demo data set of 'dev up' into migrated shard databases this CLI did not start (docker-compose);
+              a shard that already holds teams leaves everything unchanged.
           {AdviseCommand.Usage}
               Run the index advisor on the server and print (--write: write) its advice.
           {ShardCommand.Usage}
@@ -91,6 +94,8 @@ internal static class Program
                     return await RebalanceCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
                 case "migrate":
                     return await MigrateCommand.RunAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
+                case "demo":
+                    return await DemoCommand.RunAsync(args, stdout, cancel.Token).ConfigureAwait(false);
                 default:
                     throw new UsageException($"Unknown command '{group}'.\n{Usage}");
             }
