@@ -12,6 +12,7 @@ internal static class DeployTools
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(120);
     private static readonly Lazy<Task> NpmInstall = new(InstallAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> Parsed = new(StringComparer.Ordinal);
 
     public static string Root { get; } = FindRoot();
 
@@ -72,12 +73,22 @@ internal static class DeployTools
         return await RunAsync(Tool("node", "nodejs"), [Path.Combine(ToolsDir, script), .. arguments], ToolsDir);
     }
 
-    /// <summary>Every document of a YAML file, parsed by the YAML package (as JSON).</summary>
+    /// <summary>
+    /// Every document of a YAML file, parsed by the YAML package (as JSON). Parsed once per file and version: each node
+    /// start costs a second on a busy machine, and several tests read the same manifests; each caller gets its own copy.
+    /// </summary>
     public static async Task<JsonArray> ReadYamlAsync(string path)
+    {
+        string key = $"{Path.GetFullPath(path)}@{File.GetLastWriteTimeUtc(path).Ticks}";
+        string json = await Parsed.GetOrAdd(key, static (_, p) => ParseYamlAsync(p), path);
+        return JsonNode.Parse(json)!.AsArray();
+    }
+
+    private static async Task<string> ParseYamlAsync(string path)
     {
         var (code, stdout, stderr) = await NodeAsync("yaml-to-json.mjs", path);
         Assert.True(code == 0, $"{path} is not YAML: {stderr}");
-        return JsonNode.Parse(stdout)!.AsArray();
+        return stdout;
     }
 
     /// <summary>A file with one YAML document, as JSON.</summary>
