@@ -23,6 +23,8 @@ GRANT USAGE ON SCHEMA public TO datatier_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO datatier_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE datatier_admin GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO datatier_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE datatier_admin GRANT USAGE, SELECT ON SEQUENCES TO datatier_app;
+-- Schemas the migrations make (as the dev cluster grants: src/DataTier.DevCluster/Postgres/RoleProvisioner.cs).
+ALTER DEFAULT PRIVILEGES FOR ROLE datatier_admin GRANT USAGE ON SCHEMAS TO datatier_app;
 
 -- Extensions that are not trusted need a superuser; create them before running the migrations.
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;

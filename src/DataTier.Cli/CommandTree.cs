@@ -37,6 +37,7 @@ internal static class CommandTree
         };
         root.Subcommands.Add(dev);
         root.Subcommands.Add(MigrateCommand.Build());
+        root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(AdviseCommand.Build(target));
         root.Subcommands.Add(ShardCommand.Build(target));
         root.Subcommands.Add(RebalanceCommand.Build(target));

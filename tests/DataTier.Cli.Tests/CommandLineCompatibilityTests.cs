@@ -34,6 +34,7 @@ public sealed class CommandLineCompatibilityTests
     [InlineData("migrate shards", "migrate shards")]
     [InlineData("migrate shards --shard Host=a;Port=1 --shard Host=b;Port=2 --advice-dir /tmp/a", "migrate shards")]
     [InlineData("migrate catalog --catalog Host=a --dry-run --dir /tmp/c", "migrate catalog")]
+    [InlineData("demo load --rows 200000 --shard s1=Host=a;Port=1 --shard s2=Host=b;Port=2", "demo load")]
     [InlineData("rebalance plan", "rebalance plan")]
     [InlineData("rebalance plan --ranges", "rebalance plan")]
     [InlineData("rebalance plan " + Target, "rebalance plan")]

@@ -20,13 +20,23 @@ internal static class DemoData
     public static IReadOnlyList<string> TeamIds(int rows) =>
         Enumerable.Range(1, TeamCount(rows)).Select(i => $"team-{i}").ToList();
 
-    /// <summary>Loads every shard in parallel; returns the number of teams put on each shard.</summary>
-    public static async Task<IReadOnlyDictionary<string, int>> LoadAsync(ClusterState state, int rows, CancellationToken ct)
+    /// <summary>Loads every shard of the local cluster in parallel; returns the number of teams put on each shard.</summary>
+    public static Task<IReadOnlyDictionary<string, int>> LoadAsync(ClusterState state, int rows, CancellationToken ct) =>
+        LoadAsync(
+            state.Nodes.Where(n => n.Role == ClusterNodeRole.Primary).Select(p => new KeyValuePair<string, string>(p.ShardId!, state.AdminConnectionString(p))).ToList(),
+            rows,
+            ct);
+
+    /// <summary>
+    /// Loads the shards given as (shard id, connection string of the tables' owner) in parallel, each team on the shard a
+    /// ring of these shards at weight 1 names (what a server configured with the same ids and weights routes by);
+    /// returns the number of teams put on each shard.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, int>> LoadAsync(IReadOnlyList<KeyValuePair<string, string>> primaries, int rows, CancellationToken ct)
     {
-        var primaries = state.Nodes.Where(n => n.Role == ClusterNodeRole.Primary).ToList();
-        var ring = HashRing.Create(primaries.Select(p => new RingMember(p.ShardId!, 1)));
+        var ring = HashRing.Create(primaries.Select(p => new RingMember(p.Key, 1)));
         var teams = TeamIds(rows);
-        var byShard = primaries.ToDictionary(p => p.ShardId!, _ => new List<string>(), StringComparer.Ordinal);
+        var byShard = primaries.ToDictionary(p => p.Key, _ => new List<string>(), StringComparer.Ordinal);
         foreach (string team in teams)
         {
             byShard[ring.GetShard(team)].Add(team);
@@ -35,8 +45,25 @@ internal static class DemoData
         int tasksPerTeam = rows / 2 / teams.Count;
         int logsPerTeam = rows / teams.Count;
         await Task.WhenAll(primaries.Select(p =>
-            LoadShardAsync(state.AdminConnectionString(p), byShard[p.ShardId!], tasksPerTeam, logsPerTeam, ct))).ConfigureAwait(false);
+            LoadShardAsync(p.Value, byShard[p.Key], tasksPerTeam, logsPerTeam, ct))).ConfigureAwait(false);
         return byShard.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether any of the shards already holds a team (the demo data, or real data: either way not loaded again).</summary>
+    public static async Task<bool> AnyTeamAsync(IReadOnlyList<KeyValuePair<string, string>> primaries, CancellationToken ct)
+    {
+        foreach (var (_, connectionString) in primaries)
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM teams)", connection);
+            if ((bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task LoadShardAsync(string adminConnectionString, List<string> teams, int tasksPerTeam, int logsPerTeam, CancellationToken ct)
