@@ -3,6 +3,9 @@ namespace DataTier.DevCluster;
 /// <summary>What <see cref="LocalCluster.UpAsync"/> starts.</summary>
 public sealed class LocalClusterOptions
 {
+    /// <summary>The demo data set's size unless told otherwise: <c>dev up</c>, <c>demo load</c> and docker-compose's migrate service agree on it.</summary>
+    public const int DefaultRows = 200_000;
+
     /// <summary>Directory for data, logs and the state file <c>cluster.json</c>. Created if missing.</summary>
     public required string BaseDir { get; set; }
 
@@ -16,7 +19,7 @@ public sealed class LocalClusterOptions
     /// Demo <c>activity_logs</c> rows in total; <c>tasks</c> get half as many. Teams:
     /// <c>min(1000, max(10, Rows / 200))</c>.
     /// </summary>
-    public int Rows { get; set; } = 200_000;
+    public int Rows { get; set; } = DefaultRows;
 
     /// <summary>Start a Redis server when <c>redis-server</c> is installed.</summary>
     public bool StartRedis { get; set; } = true;

@@ -27,13 +27,13 @@ internal static class DemoCommand
             Required = true,
         };
         // The default of dev up --rows, so that both make the same data set.
-        var rows = RangeOptions.Int("--rows", 1, 50_000_000, "Demo activity_logs rows (the other tables scale with it; '_' may group digits).", defaultValue: 200_000);
+        var rows = RangeOptions.Int("--rows", 1, 50_000_000, "Demo activity_logs rows (the other tables scale with it; '_' may group digits).", defaultValue: LocalClusterOptions.DefaultRows);
         var command = new DocumentedCommand("load", "Load the demo data into every shard named; a shard that already holds teams leaves everything unchanged.",
             "datatier demo load --shard \"s1=Host=s1-primary;Database=datatier;Username=datatier_admin;Password=...\" --shard \"s2=Host=s2-primary;...\" --rows 20_000")
         {
             shards, rows,
         };
-        command.SetAction((parsed, ct) => LoadAsync(parsed.GetValue(shards) ?? [], parsed.GetValue(rows) ?? 200_000, parsed.InvocationConfiguration.Output, ct));
+        command.SetAction((parsed, ct) => LoadAsync(parsed.GetValue(shards) ?? [], parsed.GetValue(rows) ?? LocalClusterOptions.DefaultRows, parsed.InvocationConfiguration.Output, ct));
         return command;
     }
 

@@ -11,7 +11,7 @@ internal static class DevUpCommand
     {
         var shards = RangeOptions.Int("--shards", 1, 16, "Shards, each a primary with its replicas.", defaultValue: 2);
         var replicas = RangeOptions.Int("--replicas", 0, 4, "Streaming replicas per shard.", defaultValue: 1);
-        var rows = RangeOptions.Int("--rows", 0, 50_000_000, "Demo activity_logs rows (the other tables scale with it; '_' may group digits).", defaultValue: 200_000);
+        var rows = RangeOptions.Int("--rows", 0, 50_000_000, "Demo activity_logs rows (the other tables scale with it; '_' may group digits).", defaultValue: LocalClusterOptions.DefaultRows);
         var ha = new Option<bool>("--ha") { Description = "Hand each shard to Patroni with one etcd member (packages patroni, etcd-server)." };
         var json = new Option<bool>("--json") { Description = "Print only the manifest JSON on stdout; progress goes to stderr." };
         var noServer = new Option<bool>("--no-server") { Description = "Start the databases (and Redis) only, not the DataTier server." };

@@ -208,8 +208,7 @@ public sealed partial class ComposeFileTests
         }
 
         // The same demo data option as `dev up --rows` (0: --no-data), with its default.
-        string devUp = await File.ReadAllTextAsync(DeployTools.PathOf("src", "DataTier.Cli", "Commands", "DevUpCommand.cs"));
-        string rows = Regex.Match(devUp, """IntOption\("--rows", [^)]*\) \?\? ([0-9_]+)""").Groups[1].Value.Replace("_", "", StringComparison.Ordinal);
+        string rows = DevCluster.LocalClusterOptions.DefaultRows.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(rows, EnvFile()["DATATIER_DEMO_ROWS"]);
         Assert.Equal(rows, migrateEnv["DATATIER_DEMO_ROWS"]);
         Assert.Contains("datatier demo load --rows \"$DATATIER_DEMO_ROWS\"", await File.ReadAllTextAsync(DeployTools.PathOf("deploy", "cli", "datatier-migrate")), StringComparison.Ordinal);

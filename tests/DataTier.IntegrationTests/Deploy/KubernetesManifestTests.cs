@@ -188,7 +188,8 @@ public sealed class KubernetesManifestTests
         var rule = await DeployTools.ReadYamlObjectAsync(Path.Combine(Dir, "monitoring", "prometheusrule.yaml"));
         Assert.True(JsonNode.DeepEquals(alerts["groups"], rule["spec"]!["groups"]),
             "deploy/kubernetes/monitoring/prometheusrule.yaml differs from deploy/prometheus/alerts.yml; regenerate it: node tests/tools/deploy/prometheusrule.mjs > deploy/kubernetes/monitoring/prometheusrule.yaml");
-        Assert.Equal(12, rule["spec"]!["groups"]!.AsArray().Sum(g => g!["rules"]!.AsArray().Count));
+        // Not two empty lists: the rules are there (as many as alerts.yml holds, which DeepEquals has compared).
+        Assert.True(rule["spec"]!["groups"]!.AsArray().Sum(g => g!["rules"]!.AsArray().Count) >= 12);
 
         // The generator writes the file as it is committed.
         var (code, stdout, stderr) = await DeployTools.NodeAsync("prometheusrule.mjs");
