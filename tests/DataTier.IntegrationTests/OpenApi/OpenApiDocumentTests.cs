@@ -179,6 +179,42 @@ public sealed partial class OpenApiDocumentTests(ClusterFixture fixture)
         Assert.Contains("\"withDefaultFonts\":false", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_reference_page_renders_in_chromium_and_requests_nothing_from_another_host()
+    {
+        await using var server = await DataTierServer.StartAsync(fixture);
+        using var dir = new TempDirectory();
+        string netLog = Path.Combine(dir.Path, "netlog.json");
+        const string chromium = "/usr/bin/chromium";
+        Assert.True(File.Exists(chromium), $"{chromium} is missing: install the Debian package 'chromium' (./datatier test does so as root).");
+
+        // Every host but the server's resolves to nothing, so no request can leave the machine; the net log records
+        // each one the page tried all the same. Chromium's own background traffic is switched off.
+        var (code, dom, stderr) = await Infrastructure.PostgresTools.RunAsync(chromium,
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--user-data-dir=" + Path.Combine(dir.Path, "profile"), "--log-net-log=" + netLog, "--virtual-time-budget=20000",
+            "--dump-dom", new Uri(server.BaseAddress, "/reference/").ToString(),
+        ], TimeSpan.FromSeconds(90));
+        Assert.True(code == 0, stderr);
+
+        // Rendered from the document: its description and an operation's summary are on the page.
+        Assert.Contains("sharded PostgreSQL: routed reads and writes", dom, StringComparison.Ordinal);
+        Assert.Contains("Liveness: the process serves HTTP", dom, StringComparison.Ordinal);
+        var urls = NetLogUrl().Matches(await File.ReadAllTextAsync(netLog)).Select(m => new Uri(m.Groups[1].Value)).ToList();
+        Assert.Contains(urls, u => u.AbsolutePath == "/reference/scalar.js");
+        Assert.Contains(urls, u => u.AbsolutePath == "/openapi/v1.json");
+        // Headless Chromium still asks its own Google services (component updates, accounts) whatever the flags;
+        // those are the browser's, not the page's, and resolve to nothing here. Anything else is the page's.
+        var hosts = urls.Select(u => u.Host).Where(h => !h.EndsWith(".google.com", StringComparison.Ordinal) && !h.EndsWith(".googleapis.com", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.True(hosts.All(h => h == "127.0.0.1"), "the page requested other hosts: " + string.Join(", ", hosts));
+    }
+
+    [GeneratedRegex(@"""url"":""(https?://[^""]+)""")]
+    private static partial Regex NetLogUrl();
+
     [GeneratedRegex(@"\{([A-Za-z]+):[^}]+\}")]
     private static partial Regex RouteConstraint();
 
