@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace DataTier.Server.Api;
 
 // The data API writes its answers with a Utf8JsonWriter (DataEndpoints), not through these types: they describe those
-// answers in the OpenAPI document. OpenApiDocumentTests sends real requests and checks each answer against its schema,
-// so a field the writer adds or drops shows up there.
+// answers in the OpenAPI document. OpenApiDocumentTests sends a real request to each of the four endpoints and checks
+// every answer against its schema, so a field the writer drops, renames or retypes shows up there.
 
 /// <summary>The answer of <c>POST /v1/query</c>.</summary>
 public sealed class QueryAnswer

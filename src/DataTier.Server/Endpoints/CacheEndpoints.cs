@@ -74,7 +74,7 @@ public static class CacheEndpoints
             throw ProblemException.InvalidRequest("Name a 'table' (and optionally a 'shard'), a 'key', or set 'all': true.");
         }).WithName("InvalidateCache").WithSummary("Drop cached reads of a table, one key, or everything").Accepts<CacheInvalidateRequest>("application/json");
         cache.MapPost("/warmup", WarmupAsync).WithName("WarmCache").WithSummary("Run reads and cache their answers")
-            .Accepts<CacheWarmupRequest>("application/json").Produces<CacheWarmupResponse>().ProducesProblems(422, 503, 504);
+            .Accepts<CacheWarmupRequest>("application/json").Produces<CacheWarmupResponse>();
     }
 
     private const string WarmupShape = "Send {\"top\": N} (the N statement shapes the digest has seen most often) or {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.";

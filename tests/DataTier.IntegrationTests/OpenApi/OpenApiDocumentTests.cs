@@ -138,6 +138,26 @@ public sealed partial class OpenApiDocumentTests(ClusterFixture fixture)
         Assert.Equal(names[0], (string?)printed["rows"]![0]!["name"]);
         Assert.True(printed["answerSchemaErrors"]!.AsArray().Count == 0, printed["answerSchemaErrors"]!.ToJsonString());
 
+        // The other endpoints' answers match their schemas too: the write and the transaction's two statements each
+        // touched the team's row, and the scatter read counted every shard's teams.
+        foreach (var (path, errors) in printed["schemaErrors"]!.AsObject())
+        {
+            Assert.True(errors!.AsArray().Count == 0, $"{path}: {errors.ToJsonString()}");
+        }
+
+        Assert.Equal(3, printed["schemaErrors"]!.AsObject().Count);
+        Assert.Equal(1, (int?)printed["rowsAffected"]);
+        Assert.Equal("[1,1]", printed["transactionRowsAffected"]!.ToJsonString());
+        Assert.True((bool?)printed["tokenIssued"]);
+        Assert.Equal(fixture.Manifest.Shards.Select(s => s.Id).Order(StringComparer.Ordinal), printed["scatterShards"]!.AsArray().Select(n => (string)n!));
+        long teams = 0;
+        foreach (var s in fixture.Manifest.Shards)
+        {
+            teams += await Db.ScalarAsync<long>(s.Primary, "select count(*) from teams");
+        }
+
+        Assert.Equal(teams, (long?)printed["scatterTeams"]);
+
         // The refused read: a problem that matches its schema, whose type's page this server serves.
         Assert.Equal(400, (int?)printed["problemStatus"]);
         Assert.Equal("https://datatier.dev/problems/missing-parameter", (string?)printed["problemType"]);
