@@ -15,7 +15,7 @@ namespace DataTier.Server.OpenApi;
 /// </summary>
 internal sealed partial class RequestDelegateDocumentTransformer(EndpointDataSource endpoints) : IOpenApiDocumentTransformer
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"\{(\w+)[:?][^}]*\}")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{\**(\w+)[^}]*\}")]
     private static partial System.Text.RegularExpressions.Regex RouteConstraint();
 
     public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
@@ -30,7 +30,7 @@ internal sealed partial class RequestDelegateDocumentTransformer(EndpointDataSou
                 continue;
             }
 
-            // As ApiExplorer writes it: no trailing slash, route constraints dropped ({id:long} is {id}).
+            // As ApiExplorer writes it: no trailing slash, constraints and catch-all stars dropped ({id:long} and {**path} are {id}, {path}).
             string path = "/" + RouteConstraint().Replace((endpoint.RoutePattern.RawText ?? "").Trim('/'), "{$1}");
             var method = metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.FirstOrDefault() is { } m ? HttpMethod.Parse(m) : HttpMethod.Get;
             if (!document.Paths.TryGetValue(path, out var existing))

@@ -235,7 +235,7 @@ public sealed partial class OpenApiDocumentTests(ClusterFixture fixture)
     [GeneratedRegex(@"""url"":""(https?://[^""]+)""")]
     private static partial Regex NetLogUrl();
 
-    [GeneratedRegex(@"\{([A-Za-z]+):[^}]+\}")]
+    [GeneratedRegex(@"\{\**([A-Za-z]+)[^}]*\}")]
     private static partial Regex RouteConstraint();
 
     [GeneratedRegex(@"(https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^""'\s)]*")]
