@@ -33,8 +33,10 @@ public sealed partial class OpenApiDocumentTests(ClusterFixture fixture)
 
         var document = JsonNode.Parse(json)!;
         var paths = document["paths"]!.AsObject();
-        // Every route the server maps is in the document (but the document itself and the reference page).
+        // Every route the server maps is in the document, but those excluded from it on purpose (the document itself,
+        // the reference page's files).
         var routes = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
             .Select(p => RouteConstraint().Replace(p.TrimEnd('/'), "{$1}"))
             .Select(p => p.Length == 0 ? "/" : p)
