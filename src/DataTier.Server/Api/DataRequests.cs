@@ -1,3 +1,6 @@
+// [Required] marks what the handlers refuse a request without (as invalid-request); it only shapes the OpenAPI
+// schema: nothing validates DataAnnotations, the handlers check each field and say which is missing.
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 
 namespace DataTier.Server.Api;
@@ -6,9 +9,11 @@ namespace DataTier.Server.Api;
 public sealed class QueryRequest
 {
     /// <summary>The shard key, e.g. team-42.</summary>
+    [Required]
     public string? ShardKey { get; set; }
 
     /// <summary>One read statement with @name parameters.</summary>
+    [Required]
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
@@ -26,7 +31,7 @@ public sealed class QueryRequest
     /// <summary>Statement timeout in ms.</summary>
     public int? TimeoutMs { get; set; }
 
-    /// <summary>auto (default), bypass or refresh.</summary>
+    /// <summary>auto (default), fresh, bypass or refresh.</summary>
     public string? Cache { get; set; }
 }
 
@@ -44,9 +49,11 @@ public sealed class PageRequest
 public sealed class ExecuteRequest
 {
     /// <summary>The shard key.</summary>
+    [Required]
     public string? ShardKey { get; set; }
 
     /// <summary>One INSERT, UPDATE or DELETE.</summary>
+    [Required]
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
@@ -66,6 +73,7 @@ public sealed class ExecuteRequest
 public sealed class StatementRequest
 {
     /// <summary>SQL with @name parameters.</summary>
+    [Required]
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
@@ -76,9 +84,11 @@ public sealed class StatementRequest
 public sealed class TransactionRequest
 {
     /// <summary>The shard key.</summary>
+    [Required]
     public string? ShardKey { get; set; }
 
     /// <summary>The statements, run in order.</summary>
+    [Required]
     public List<StatementRequest>? Statements { get; set; }
 
     /// <summary>read committed (default), repeatable read or serializable.</summary>
@@ -98,6 +108,7 @@ public sealed class TransactionRequest
 public sealed class OrderByRequest
 {
     /// <summary>A column the statement returns.</summary>
+    [Required]
     public string? Column { get; set; }
 
     /// <summary>Descending order.</summary>
@@ -108,6 +119,7 @@ public sealed class OrderByRequest
 public sealed class ScatterRequest
 {
     /// <summary>One read statement.</summary>
+    [Required]
     public string? Sql { get; set; }
 
     /// <summary>Parameter values by name.</summary>
@@ -134,7 +146,7 @@ public sealed class ScatterRequest
     /// <summary>Statement timeout in ms.</summary>
     public int? TimeoutMs { get; set; }
 
-    /// <summary>auto (default), bypass or refresh.</summary>
+    /// <summary>auto (default), fresh, bypass or refresh.</summary>
     public string? Cache { get; set; }
 
     /// <summary>A keyset page of the statement's ORDER BY instead of the whole answer.</summary>

@@ -42,6 +42,6 @@ public static class DashboardEndpoints
             return http.Request.Headers.IfNoneMatch == asset.ETag
                 ? Results.StatusCode(StatusCodes.Status304NotModified)
                 : Results.Bytes(asset.Content, asset.ContentType);
-        });
+        }).ExcludeFromDescription(); // the dashboard's own files, not API: /openapi/v1.json leaves them out.
     }
 }

@@ -9,6 +9,7 @@ using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
 using DataTier.Server.Problems;
+using DataTier.Server.OpenApi;
 
 namespace DataTier.Server.Endpoints;
 
@@ -18,12 +19,12 @@ public static class CacheEndpoints
     /// <summary>Maps <c>/admin/cache/*</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var cache = app.MapGroup("/admin/cache").RequireScope(Scopes.Admin);
+        var cache = app.MapGroup("/admin/cache").RequireScope(Scopes.Admin).WithTags("Cache").ProducesProblems(OpenApiEndpointExtensions.AdminProblems);
         cache.MapGet("/stats", static (CacheStats stats, QueryCache layers) =>
         {
             var (entries, bytes) = layers.L1Usage;
             return TypedResults.Json(stats.Snapshot(entries, bytes, layers.RedisAvailable), ServerJsonContext.Default.CacheStatsSnapshot);
-        });
+        }).WithName("GetCacheStats").WithSummary("Hits, misses and sizes of the L1 and L2 cache layers").Produces<CacheStatsSnapshot>();
         cache.MapPost("/invalidate", static async (HttpContext http, TableVersions versions, QueryCache layers, ITopologyProvider topology) =>
         {
             CacheInvalidateRequest? request;
@@ -71,8 +72,9 @@ public static class CacheEndpoints
             }
 
             throw ProblemException.InvalidRequest("Name a 'table' (and optionally a 'shard'), a 'key', or set 'all': true.");
-        });
-        cache.MapPost("/warmup", WarmupAsync);
+        }).WithName("InvalidateCache").WithSummary("Drop cached reads of a table, one key, or everything").Accepts<CacheInvalidateRequest>("application/json");
+        cache.MapPost("/warmup", WarmupAsync).WithName("WarmCache").WithSummary("Run reads and cache their answers")
+            .Accepts<CacheWarmupRequest>("application/json").Produces<CacheWarmupResponse>();
     }
 
     private const string WarmupShape = "Send {\"top\": N} (the N statement shapes the digest has seen most often) or {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.";

@@ -9,6 +9,7 @@ using DataTier.Core.Execution;
 using DataTier.Core.Idempotency;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
+using DataTier.Server.OpenApi;
 using DataTier.Server.Problems;
 
 namespace DataTier.Server.Endpoints;
@@ -25,12 +26,29 @@ public static class DataEndpoints
         var data = services.GetRequiredService<DataGateway>();
         var preparer = services.GetRequiredService<StatementPreparer>();
         var tokens = services.GetRequiredService<SessionTokenCodec>();
-        var v1 = app.MapGroup("/v1");
-        v1.MapPost("/query", http => QueryAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead);
-        v1.MapPost("/scatter", http => ScatterAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead);
-        v1.MapPost("/execute", http => ExecuteAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite);
-        v1.MapPost("/transaction", http => TransactionAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite);
+        // The OpenAPI metadata below is read once, when the document is built; requests never look at it.
+        var v1 = app.MapGroup("/v1").WithTags("Data").ProducesProblems(OpenApiEndpointExtensions.DataProblems);
+        v1.MapPost("/query", http => QueryAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead)
+            .WithName("Query").WithSummary("A read routed to the shard that owns the key")
+            .WithDescription("Runs one SELECT with @name parameters on the key's shard: a replica for 'eventual', the primary for 'strong', a replica that has replayed the token's LSN for 'session'; cacheable answers are served from the cache.")
+            .Json<QueryRequest, QueryAnswer>().ProducesProblems(ReadProblems);
+        v1.MapPost("/scatter", http => ScatterAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataRead)
+            .WithName("Scatter").WithSummary("A read across every shard, merged")
+            .WithDescription("Runs one SELECT on every shard and merges the answers as one database would (ORDER BY, LIMIT/OFFSET, aggregates, GROUP BY, DISTINCT); what cannot be merged exactly is refused. 'page' reads keyset pages.")
+            .Json<ScatterRequest, ScatterReadAnswer>().ProducesProblems(ReadProblems);
+        v1.MapPost("/execute", http => ExecuteAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite)
+            .WithName("Execute").WithSummary("One write on the key's shard")
+            .WithDescription("Runs one INSERT, UPDATE or DELETE on the primary of the key's shard; the answer's token lets a 'session' read see it.")
+            .Json<ExecuteRequest, ExecuteAnswer>().AcceptsIdempotencyKey().ProducesProblems(WriteProblems);
+        v1.MapPost("/transaction", http => TransactionAsync(http, data, preparer, tokens)).RequireScope(Scopes.DataWrite)
+            .WithName("Transaction").WithSummary("Several statements on one shard, all or nothing")
+            .WithDescription("Runs the statements in order in one transaction on the primary of the key's shard, at the given isolation level.")
+            .Json<TransactionRequest, TransactionAnswer>().AcceptsIdempotencyKey().ProducesProblems(WriteProblems);
     }
+
+    private static readonly int[] ReadProblems = [422, 503, 504];
+
+    private static readonly int[] WriteProblems = [409, 422, 503, 504];
 
     private static async Task QueryAsync(HttpContext http, DataGateway data, StatementPreparer preparer, SessionTokenCodec tokens)
     {

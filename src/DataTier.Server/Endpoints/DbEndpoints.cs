@@ -7,6 +7,7 @@ using DataTier.Server.Api;
 using DataTier.Server.Auth;
 using DataTier.Server.Problems;
 using Microsoft.Extensions.Options;
+using DataTier.Server.OpenApi;
 
 namespace DataTier.Server.Endpoints;
 
@@ -16,7 +17,7 @@ public static class DbEndpoints
     /// <summary>Maps <c>/admin/db/*</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var db = app.MapGroup("/admin/db").RequireScope(Scopes.Admin);
+        var db = app.MapGroup("/admin/db").RequireScope(Scopes.Admin).WithTags("Database").ProducesProblems(OpenApiEndpointExtensions.AdminProblems);
         db.MapGet("/slow-queries", static async (int? limit, string? sort, string? shard, long? minCalls, QueryDigest digest, DatabaseInspector inspector, IOptions<DigestOptions> options, CancellationToken ct) =>
         {
             string order = sort?.ToLowerInvariant() ?? "total";
@@ -33,7 +34,7 @@ public static class DbEndpoints
             var postgres = await inspector.StatementsAsync(ct);
             var entries = SlowQueryReport.Build(digest.Snapshot(), postgres, options.Value.SlowThresholdMs, shard, minCalls ?? 0, order, limit ?? 50);
             return TypedResults.Ok(new SlowQueriesView(order, options.Value.SlowThresholdMs, digest.Count, digest.Evicted, entries));
-        });
+        }).WithName("GetSlowQueries").WithSummary("The slowest statements, from DataTier's digest and pg_stat_statements");
         db.MapGet("/slow-queries/{fingerprint}/plan", static async (string fingerprint, QueryDigest digest, DatabaseInspector inspector, ITopologyProvider topology, NodeHealthMonitor health, CancellationToken ct) =>
         {
             if (!ulong.TryParse(fingerprint, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id) || digest.Find(id) is not { } entry)
@@ -49,7 +50,8 @@ public static class DbEndpoints
             int parameters = System.Text.RegularExpressions.Regex.Matches(entry.SampleSql, @"\$(\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
             string plan = await inspector.GenericPlanAsync(node, entry.SampleSql, parameters, ct);
             return Results.Text($"{{\"fingerprintId\":\"{snapshot.FingerprintId}\",\"shard\":\"{shard.Id}\",\"node\":\"{node.Id}\",\"generic\":true,\"plan\":{plan}}}", "application/json");
-        });
+        }).WithName("GetSlowQueryPlan").WithSummary("A statement's generic plan (EXPLAIN FORMAT JSON) on one of its shards")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json").ProducesProblems(404, 503);
         db.MapGet("/performance", static async (string? history, ITopologyProvider topology, NodeHealthMonitor health, PerformanceSampler sampler, DatabaseInspector inspector,
             NodeDataSources pools, CacheStats cacheStats, QueryCache cache, QueryDigest digest, CancellationToken ct) =>
         {
@@ -95,7 +97,7 @@ public static class DbEndpoints
             var stats = cacheStats.Snapshot(entries, bytes, cache.RedisAvailable);
             var dataTier = new DataTierPerformance(digest.Snapshot().Sum(d => d.Calls), stats.HitRate, stats.L1.HitRate, stats.L2.HitRate, digest.Count);
             return TypedResults.Ok(new PerformanceView(DateTimeOffset.UtcNow, shards, dataTier));
-        });
+        }).WithName("GetPerformance").WithSummary("Every node's rates, lag, pool use and findings, and DataTier's own figures");
     }
 
     private static string Short(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";

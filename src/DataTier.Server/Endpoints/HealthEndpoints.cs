@@ -23,7 +23,9 @@ public static class HealthEndpoints
             http.Response.ContentType = "application/json; charset=utf-8";
             http.Response.ContentLength = LiveBody.Length;
             return http.Response.Body.WriteAsync(LiveBody).AsTask();
-        });
+        }).WithTags("Health").WithName("GetLive").WithSummary("Liveness: the process serves HTTP")
+            .WithDescription("A constant answer with no I/O, for the liveness probe: a failure means restart the container.")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(Api.HealthStatus), ["application/json"]));
         // Ready means "this instance can serve": configuration and topology loaded, nodes probed once, the catalog
         // answering when one is configured. A node that is down (a replica, or even a shard's primary) makes the
         // instance degraded, not unready: every instance sees the same nodes, so failing readiness on them would take
@@ -36,7 +38,9 @@ public static class HealthEndpoints
             var decidedBy = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant(), StringComparer.Ordinal);
             var nodes = topology.Current.Shards.SelectMany(s => s.Nodes).Select(n => ToDto(n, monitor.Get(n))).ToList();
             return TypedResults.Json(new Api.HealthStatus(ready ? "ready" : "not-ready", nodes, decidedBy), ServerJsonContext.Default.HealthStatus, statusCode: ready ? 200 : 503);
-        });
+        }).WithTags("Health").WithName("GetReady").WithSummary("Readiness: this instance can serve")
+            .WithDescription("200 'ready' once the topology is loaded, every node probed once and the catalog answering; 503 'not-ready' otherwise, with the checks that decided it. A node that is down leaves it at 200 (see /health/detailed).")
+            .Produces<Api.HealthStatus>(StatusCodes.Status200OK).Produces<Api.HealthStatus>(StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>A node's health as shown to operators.</summary>

@@ -6,6 +6,7 @@ using DataTier.Core.Rebalancing.Moves;
 using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
+using DataTier.Server.OpenApi;
 using DataTier.Server.Problems;
 using Dapper;
 using Npgsql;
@@ -23,34 +24,43 @@ public static class ShardEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var shards = app.MapGroup("/admin/shards").RequireScope(Scopes.Admin);
-        shards.MapPost("/", AddAsync);
+        var shards = app.MapGroup("/admin/shards").RequireScope(Scopes.Admin).WithTags("Shards").ProducesProblems(OpenApiEndpointExtensions.AdminProblems).ProducesProblems(404, 409);
+        shards.MapPost("/", AddAsync).WithName("AddShard").WithSummary("Add a shard (routes nothing until a rebalancing move fills it)")
+            .Accepts<ShardAddRequest>("application/json").Produces<TopologyChangeResult>(StatusCodes.Status201Created);
         shards.MapPut("/{id}/weight", static async (string id, HttpContext http, IServiceProvider services) =>
         {
             var request = await ReadAsync<ShardWeightRequest>(http, "{\"weight\": 2}");
             double weight = request.Weight ?? throw ProblemException.InvalidRequest("'weight' is required.");
             return await ChangeAsync(services, doc => TopologyChanges.SetWeight(doc, id, weight), http.RequestAborted);
-        });
+        }).WithName("SetShardWeight").WithSummary("Set the share of the ring a shard should have").Accepts<ShardWeightRequest>("application/json").Produces<TopologyChangeResult>();
         shards.MapPost("/{id}/drain", static (string id, HttpContext http, IServiceProvider services) =>
-            ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted));
+            ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted))
+            .WithName("DrainShard").WithSummary("Plan a shard's rows away (desired weight 0)").Produces<TopologyChangeResult>();
         shards.MapDelete("/{id}", static (string id, HttpContext http, IServiceProvider services) =>
-            ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted));
-        shards.MapPost("/{id}/switchover", SwitchoverAsync);
-        shards.MapGet("/verify", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: false, http.RequestAborted));
-        shards.MapPost("/verify/repair", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: true, http.RequestAborted));
+            ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted))
+            .WithName("RemoveShard").WithSummary("Remove a drained, empty shard").Produces<TopologyChangeResult>();
+        shards.MapPost("/{id}/switchover", SwitchoverAsync).WithName("SwitchoverShard").WithSummary("Promote a replica to primary, with writes held briefly")
+            .Accepts<SwitchoverRequest>("application/json").Produces<Core.Switchover.SwitchoverResult>();
+        shards.MapGet("/verify", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: false, http.RequestAborted))
+            .WithName("VerifyOwnership").WithSummary("Count rows each shard holds that the ring places elsewhere").Produces<OwnershipReport>().ProducesProblems(503);
+        shards.MapPost("/verify/repair", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: true, http.RequestAborted))
+            .WithName("RepairOwnership").WithSummary("Move misplaced rows to their owners, then count again").Produces<OwnershipReport>().ProducesProblems(503);
 
-        var rebalance = app.MapGroup("/admin/rebalance").RequireScope(Scopes.Admin);
+        var rebalance = app.MapGroup("/admin/rebalance").RequireScope(Scopes.Admin).WithTags("Rebalancing").ProducesProblems(OpenApiEndpointExtensions.AdminProblems).ProducesProblems(404, 409);
         rebalance.MapGet("/proposals", static async (HttpContext http, RebalanceCheck check) =>
-            TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)));
+            TypedResults.Ok(await check.ListAsync(50, http.RequestAborted)))
+            .WithName("ListRebalanceProposals").WithSummary("The latest rebalancing proposals");
         rebalance.MapPost("/check", static (HttpContext http, RebalanceCheck check) =>
-            Refusing(async () => TypedResults.Ok(await check.RunAsync("api", http.RequestAborted))));
+            Refusing(async () => TypedResults.Ok(await check.RunAsync("api", http.RequestAborted))))
+            .WithName("CheckBalance").WithSummary("Measure each shard's load now and propose new weights when they are out of balance").Produces<RebalanceCheck.Outcome>();
         rebalance.MapPost("/plans/{id:long}/approve", static (long id, HttpContext http, RebalanceCheck check) => Refusing(async () =>
         {
             var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
                 ? new ApproveRequest()
                 : await ReadAsync<ApproveRequest>(http, "{\"run\": true}");
             return TypedResults.Ok(await check.ApproveAsync(id, request.Run ?? false, http.RequestAborted));
-        }));
+        })).WithName("ApproveRebalanceProposal").WithSummary("Approve a proposal's weights (and optionally start the move)")
+            .Accepts<ApproveRequest>("application/json").Produces<RebalanceProposal>();
         rebalance.MapPost("/", static (HttpContext http, RebalanceMoves moves) => Refusing(async () =>
         {
             var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
@@ -58,15 +68,19 @@ public static class ShardEndpoints
                 : await ReadAsync<RebalanceStartRequest>(http, "{\"maxWritePauseMs\": 500}");
             var status = await moves.StartAsync(request.MaxWritePauseMs, http.RequestAborted);
             return TypedResults.Accepted($"/admin/rebalance/{status.Id}", status);
-        }));
+        })).WithName("StartRebalance").WithSummary("Start the move that carries the desired ring out, online")
+            .Accepts<RebalanceStartRequest>("application/json").Produces<MoveStatus>(StatusCodes.Status202Accepted);
         rebalance.MapGet("/", static async (HttpContext http, RebalanceMoves moves) =>
-            TypedResults.Ok(new { moves = await moves.ListAsync(50, http.RequestAborted) }));
+            TypedResults.Ok(new { moves = await moves.ListAsync(50, http.RequestAborted) }))
+            .WithName("ListRebalanceMoves").WithSummary("The latest rebalancing moves");
         rebalance.MapGet("/{id:long}", static async (long id, bool? ranges, HttpContext http, RebalanceMoves moves) =>
             await moves.GetAsync(id, ranges ?? false, http.RequestAborted) is { } status
                 ? TypedResults.Ok(status)
-                : throw new ProblemException(StatusCodes.Status404NotFound, ProblemBase + "unknown-move", "Unknown move", $"There is no move {id}."));
+                : throw new ProblemException(StatusCodes.Status404NotFound, ProblemBase + "unknown-move", "Unknown move", $"There is no move {id}."))
+            .WithName("GetRebalanceMove").WithSummary("One move's phase and progress (with its ranges when ranges=true)");
         rebalance.MapPost("/{id:long}/cancel", static (long id, HttpContext http, RebalanceMoves moves) =>
-            Refusing(async () => TypedResults.Accepted($"/admin/rebalance/{id}", await moves.CancelAsync(id, http.RequestAborted))));
+            Refusing(async () => TypedResults.Accepted($"/admin/rebalance/{id}", await moves.CancelAsync(id, http.RequestAborted))))
+            .WithName("CancelRebalanceMove").WithSummary("Cancel a move that has not switched the routing yet").Produces<MoveStatus>(StatusCodes.Status202Accepted);
         rebalance.MapGet("/plan", static async (HttpContext http, IServiceProvider services) =>
         {
             var planner = services.GetRequiredService<RebalancePlanner>();
@@ -79,7 +93,7 @@ public static class ShardEndpoints
                 throw new ProblemException(StatusCodes.Status503ServiceUnavailable, ProblemBase + "shard-unavailable", "A shard could not be counted",
                     $"Counting rows for the plan failed: {ex.Message}");
             }
-        });
+        }).WithName("GetRebalancePlan").WithSummary("The hash ranges that would move, and the rows in them, to reach the desired ring").ProducesProblems(503);
     }
 
     // A planned switchover; every refusal is a 409 with the refusal's stable type (nothing was changed).

@@ -3,6 +3,7 @@ using DataTier.Core.Topology;
 using DataTier.Server.Api;
 using DataTier.Server.Auth;
 using DataTier.Server.Problems;
+using DataTier.Server.OpenApi;
 
 namespace DataTier.Server.Endpoints;
 
@@ -12,7 +13,7 @@ public static class TopologyEndpoints
     /// <summary>Maps <c>/admin/topology</c> and <c>/admin/topology/route</c>.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/topology").RequireScope(Scopes.Admin);
+        var admin = app.MapGroup("/admin/topology").RequireScope(Scopes.Admin).WithTags("Topology").ProducesProblems(OpenApiEndpointExtensions.AdminProblems);
         admin.MapGet("/", static (ITopologyProvider topology, NodeHealthMonitor monitor) =>
         {
             var snapshot = topology.Current;
@@ -24,7 +25,7 @@ public static class TopologyEndpoints
             var desired = (snapshot.DesiredRing ?? snapshot.Ring).Members.ToDictionary(m => m.ShardId, m => m.Weight, StringComparer.Ordinal);
             var pending = snapshot.PendingShards.Select(s => new PendingShardView(s.Id, HealthEndpoints.ToDto(s.Primary, monitor.Get(s.Primary)).Endpoint)).ToList();
             return TypedResults.Ok(new TopologyView(snapshot.Version, snapshot.Ring.VirtualNodeCount, snapshot.Ring.VirtualNodesPerWeight, shards, pending, desired));
-        });
+        }).WithName("GetTopology").WithSummary("The ring: every shard, its nodes and their health");
         admin.MapGet("/route", static (string? key, ITopologyProvider topology) =>
         {
             if (key is null)
@@ -35,6 +36,6 @@ public static class TopologyEndpoints
             var snapshot = topology.Current;
             var shard = snapshot.Route(key);
             return TypedResults.Ok(new RouteView(key, shard.Id, Core.Hashing.PostgresHash.HashText(key), snapshot.Version));
-        });
+        }).WithName("RouteKey").WithSummary("Which shard a key lives on, and its position on the ring");
     }
 }

@@ -3,6 +3,7 @@ using DataTier.Server.Auth;
 using DataTier.Server.Compression;
 using DataTier.Server.Endpoints;
 using DataTier.Server.Jobs;
+using DataTier.Server.OpenApi;
 using DataTier.Server.Problems;
 using DataTier.Server.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -99,6 +100,7 @@ public static class DataTierHost
         services.AddDataTierCompression(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
+        services.AddDataTierOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Api.ServerJsonContext.Default));
     }
 
@@ -124,6 +126,8 @@ public static class DataTierHost
         DbEndpoints.Map(app);
         AdviceEndpoints.Map(app);
         Dashboard.DashboardEndpoints.Map(app);
+        ProblemPages.Map(app);
+        app.MapDataTierOpenApi();
         app.MapHealthChecks("/health/detailed", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             ResponseWriter = Health.HealthReportWriter.WriteAsync,
@@ -133,7 +137,11 @@ public static class DataTierHost
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 200,
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = 503,
             },
-        });
-        app.MapMetrics("/metrics");
+        }).WithTags("Health").WithName("GetHealthDetailed").WithSummary("Every node with its role, recovery state, timeline and lag")
+            .WithDescription("200 while the catalog answers: 'healthy', or 'degraded' naming the shards with a node down; 503 when the catalog is down. For dashboards and people, not a probe.")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, null, ["application/json"]), new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, null, ["application/json"]));
+        app.MapMetrics("/metrics").WithTags("Health").WithName("GetMetrics").WithSummary("Prometheus metrics")
+            .WithDescription("Prometheus text exposition; no key, and no SQL text or keys in labels.")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, null, ["text/plain"]));
     }
 }
