@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DataTier.Core.Consistency;
 using DataTier.Core.DataPath;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Execution;
 using DataTier.Core.Topology;
 
@@ -16,6 +17,30 @@ public sealed partial class CachedReader
 {
     /// <summary>Reads every shard and merges the rows, through the cache.</summary>
     public async Task<ScatterAnswer> ScatterAsync(ScatterReadRequest request, CancellationToken cancellationToken)
+    {
+        // Null unless a tracer listens: each shard's query and the merge are its children.
+        using var activity = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.Scatter);
+        try
+        {
+            var answer = await ScatterCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(DataTierTracing.Tags.Shards, answer.Shards.Count);
+                activity.SetTag(DataTierTracing.Tags.Consistency, request.Consistency.ToString());
+                activity.SetTag(DataTierTracing.Tags.DbQueryText, request.Statement.Fingerprint);
+                activity.SetTag(DataTierTracing.Tags.CacheOutcome, answer.Cache is not null ? DataTierTracing.CacheOutcomes.Hit : DataTierTracing.CacheOutcomes.Miss);
+            }
+
+            return answer;
+        }
+        catch (Errors.DataTierException ex)
+        {
+            DataTierTracing.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<ScatterAnswer> ScatterCoreAsync(ScatterReadRequest request, CancellationToken cancellationToken)
     {
         var (statement, orderBy, limit, allowPartial, consistency, token, maxRows, timeoutMs, mode) = request;
         long started = Stopwatch.GetTimestamp();

@@ -72,6 +72,50 @@ public sealed partial class CachedReader
     /// <summary>Reads the key's shard through the cache; a hit decided in memory completes synchronously.</summary>
     public ValueTask<ReadAnswer> ReadAsync(ReadRequest request, CancellationToken cancellationToken)
     {
+        // Untraced, a read is what it was: one field read decides, no span, no state machine of its own.
+        return DataTierTracing.Enabled ? new ValueTask<ReadAnswer>(ReadTracedAsync(request, cancellationToken)) : ReadCoreAsync(request, cancellationToken);
+    }
+
+    // The read inside a span naming its route and the cache's outcome; the cache lookup and the shard query are its children.
+    private async Task<ReadAnswer> ReadTracedAsync(ReadRequest request, CancellationToken cancellationToken)
+    {
+        using var activity = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.Read);
+        try
+        {
+            var answer = await ReadCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(DataTierTracing.Tags.ShardId, answer.ShardId);
+                activity.SetTag(DataTierTracing.Tags.Consistency, request.Consistency.ToString());
+                activity.SetTag(DataTierTracing.Tags.DbQueryText, request.Statement.Fingerprint);
+                // UncachedAsync marked a bypass already; otherwise the answer says whether the cache served it.
+                if (activity.GetTagItem(DataTierTracing.Tags.CacheOutcome) is null)
+                {
+                    activity.SetTag(DataTierTracing.Tags.CacheOutcome, answer.Cache is null ? DataTierTracing.CacheOutcomes.Miss : DataTierTracing.CacheOutcomes.Hit);
+                }
+
+                if (answer.Cache is { } hit)
+                {
+                    activity.SetTag(DataTierTracing.Tags.CacheLayer, hit.Layer);
+                }
+
+                if (answer.NodeId is { } node)
+                {
+                    activity.SetTag(DataTierTracing.Tags.NodeId, node);
+                }
+            }
+
+            return answer;
+        }
+        catch (DataTierException ex)
+        {
+            DataTierTracing.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private ValueTask<ReadAnswer> ReadCoreAsync(ReadRequest request, CancellationToken cancellationToken)
+    {
         var shard = _topology.Current.Route(request.ShardKey);
         if (!_options.Enabled || request.Consistency == ConsistencyLevel.Strong || request.Cache == CacheMode.Bypass)
         {
@@ -169,10 +213,23 @@ public sealed partial class CachedReader
         long started = Stopwatch.GetTimestamp();
         if (request.Cache is CacheMode.Auto or CacheMode.Fresh)
         {
+            using var lookup = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.CacheLookup);
             var (entry, layer) = await _cache.GetAsync(key).ConfigureAwait(false);
-            if (entry is not null && entry.Lsn >= required && Servable(entry, trusted))
+            bool servable = entry is not null && entry.Lsn >= required && Servable(entry, trusted);
+            if (lookup is { IsAllDataRequested: true })
             {
-                return Served(key, shard, request, profile, entry, layer, required, started);
+                lookup.SetTag(DataTierTracing.Tags.ShardId, shard.Id);
+                lookup.SetTag(DataTierTracing.Tags.CacheOutcome, servable ? DataTierTracing.CacheOutcomes.Hit : DataTierTracing.CacheOutcomes.Miss);
+                lookup.SetTag(DataTierTracing.Tags.RequiredLsn, (long)required);
+                if (servable)
+                {
+                    lookup.SetTag(DataTierTracing.Tags.CacheLayer, layer);
+                }
+            }
+
+            if (servable)
+            {
+                return Served(key, shard, request, profile, entry!, layer, required, started);
             }
         }
 
@@ -234,6 +291,7 @@ public sealed partial class CachedReader
 
     private async Task<ReadAnswer> UncachedAsync(ShardDefinition shard, ReadRequest request, CancellationToken cancellationToken)
     {
+        DataTierTracing.CurrentRecorded(DataTierTracing.Spans.Read)?.SetTag(DataTierTracing.Tags.CacheOutcome, DataTierTracing.CacheOutcomes.Bypass);
         _samples.Record(new WarmupSample(request.ShardKey, request.Statement, [], null, request.MaxRows, request.TimeoutMs), cacheable: false);
         var outcome = await _reader.ReadAsync(shard, request.Statement, request.Consistency, TokenLsn(shard, request), request.MaxRows, request.TimeoutMs, snapshotLsn: false, cancellationToken).ConfigureAwait(false);
         return new(Encode(outcome.Result), outcome.Result.Rows.Count, outcome.Result.Truncated, outcome.ShardId, outcome.Target.ServedBy, outcome.Target.Node.Id, outcome.ElapsedMs, null);

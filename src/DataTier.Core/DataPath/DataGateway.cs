@@ -1,5 +1,6 @@
 using DataTier.Core.Caching;
 using DataTier.Core.Consistency;
+using DataTier.Core.Diagnostics;
 using DataTier.Core.Execution;
 using Microsoft.Extensions.Options;
 
@@ -44,11 +45,37 @@ public sealed class DataGateway
     /// </summary>
     public async Task<WriteAnswer> WriteAsync(WriteRequest request, CancellationToken cancellationToken)
     {
-        var write = await _writer.WriteAsync(request.ShardKey, request.Statements, request.Isolation, request.MaxRows, request.TimeoutMs, request.Idempotency, cancellationToken).ConfigureAwait(false);
+        // Null unless a tracer listens: the primary's statements and the invalidation are its children.
+        using var activity = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.Write);
+        CommittedWrite write;
+        try
+        {
+            write = await _writer.WriteAsync(request.ShardKey, request.Statements, request.Isolation, request.MaxRows, request.TimeoutMs, request.Idempotency, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.DataTierException ex)
+        {
+            DataTierTracing.Fail(activity, ex);
+            throw;
+        }
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(DataTierTracing.Tags.ShardId, write.ShardId);
+        }
+
         // A replay invalidates again: the instance that applied the write may have died between its commit and its
         // invalidation, and bumping versions once more costs a cache miss, never a stale read.
         // Not cancellable: the write is committed whatever the caller does now, and its invalidation must follow.
-        await _invalidator.InvalidateAsync(write, request.Statements, CancellationToken.None).ConfigureAwait(false);
+        using (var invalidate = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.Invalidate))
+        {
+            if (invalidate is { IsAllDataRequested: true })
+            {
+                invalidate.SetTag(DataTierTracing.Tags.ShardId, write.ShardId);
+            }
+
+            await _invalidator.InvalidateAsync(write, request.Statements, CancellationToken.None).ConfigureAwait(false);
+        }
+
         var token = (request.Token ?? SessionToken.Empty).With(write.ShardId, write.CommitLsn, _time.GetUtcNow());
         return new WriteAnswer(write, token);
     }

@@ -112,7 +112,7 @@ public sealed partial class ShardExecutor
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SnapshotLsnSql));
         }
 
-        var query = new NpgsqlBatchCommand(statement.Sql);
+        var query = new NpgsqlBatchCommand(CommandText(statement));
         query.Parameters.AddRange(statement.CloneParameters());
         batch.BatchCommands.Add(query);
         if (block)
@@ -215,7 +215,7 @@ public sealed partial class ShardExecutor
 
             if (statements.Count == 1)
             {
-                var command = new NpgsqlBatchCommand(statements[0].Sql);
+                var command = new NpgsqlBatchCommand(CommandText(statements[0]));
                 command.Parameters.AddRange(statements[0].CloneParameters());
                 batch.BatchCommands.Add(command);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
@@ -255,7 +255,7 @@ public sealed partial class ShardExecutor
     {
         foreach (var statement in statements)
         {
-            await using var cmd = new NpgsqlCommand(statement.Sql, connection);
+            await using var cmd = new NpgsqlCommand(CommandText(statement), connection);
             cmd.Parameters.AddRange(statement.CloneParameters());
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = reader.FieldCount > 0 ? await ReadAllAsync(reader, maxRows, cancellationToken).ConfigureAwait(false) : QueryResult.Empty;
@@ -271,7 +271,7 @@ public sealed partial class ShardExecutor
     private static async Task<CommittedWrite> WriteAutocommitAsync(NpgsqlConnection connection, ShardDefinition shard, BoundStatement statement, int maxRows, List<WriteResult> results, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        var command = new NpgsqlBatchCommand(statement.Sql) { AppendErrorBarrier = true };
+        var command = new NpgsqlBatchCommand(CommandText(statement)) { AppendErrorBarrier = true };
         command.Parameters.AddRange(statement.CloneParameters());
         batch.BatchCommands.Add(command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitLsnSql));
@@ -310,6 +310,10 @@ public sealed partial class ShardExecutor
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (ulong)reader.GetInt64(0);
     }
+
+    // The one place a request's statement becomes command text: a recorded trace adds its traceparent comment (see
+    // SqlCommenter for why only then); DataTier's own BEGIN, SET and LSN reads keep their text and stay prepared.
+    private static string CommandText(BoundStatement statement) => Diagnostics.SqlCommenter.Apply(statement.Sql);
 
     // A prepared statement whose result type changed under it (a column added or altered by a DBA): PostgreSQL
     // refuses to run it until it is prepared again.

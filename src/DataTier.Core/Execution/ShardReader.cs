@@ -43,7 +43,7 @@ public sealed partial class ShardReader
         var target = _router.Route(shard, consistency, minLsn);
         try
         {
-            var result = await ReadNodeAsync(target, statement, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
+            var result = await ReadNodeAsync(target, statement, minLsn, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
             return new ReadOutcome(result, shard.Id, target, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (DataTierException ex) when (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Replica)
@@ -52,14 +52,21 @@ public sealed partial class ShardReader
             _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
             Log.ReadRetried(_logger, target.Node.Id, shard.Id);
             var retry = _router.Route(shard, consistency, minLsn, exclude: target.Node);
-            var result = await ReadNodeAsync(retry, statement, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
+            var result = await ReadNodeAsync(retry, statement, minLsn, maxRows, timeoutMs, snapshotLsn, cancellationToken).ConfigureAwait(false);
             return new ReadOutcome(result, shard.Id, retry, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
-    private async Task<QueryResult> ReadNodeAsync(ReadTarget target, BoundStatement statement, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
+    private async Task<QueryResult> ReadNodeAsync(ReadTarget target, BoundStatement statement, ulong minLsn, int maxRows, int timeoutMs, bool snapshotLsn, CancellationToken cancellationToken)
     {
         using var lease = _router.Outstanding.Begin(target.Node.Id);
+        // Null unless a tracer listens; a retry on another node gets a span of its own.
+        using var activity = DataTierTracing.Source.StartActivity(DataTierTracing.Spans.ShardQuery, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            TagQuery(activity, target.Node, statement, minLsn);
+        }
+
         long started = Stopwatch.GetTimestamp();
         var role = target.Node.Role == NodeRole.Primary ? DigestRole.Primary : DigestRole.Replica;
         string roleLabel = target.Node.Role == NodeRole.Primary ? "primary" : "replica";
@@ -69,12 +76,18 @@ public sealed partial class ShardReader
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _metrics.QueryDuration.WithLabels(target.Node.ShardId, roleLabel, "read").Observe(elapsed / 1000);
             _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, target.Node.ShardId, role, elapsed, result.Rows.Count, error: false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(DataTierTracing.Tags.Rows, result.Rows.Count);
+            }
+
             return result;
         }
         catch (DataTierException ex)
         {
             _metrics.QueryErrors.WithLabels(target.Node.ShardId, DataTierMetrics.ErrorClass(ex)).Inc();
             _digest.Record(statement.FingerprintId, statement.Fingerprint, statement.Sql, target.Node.ShardId, role, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, error: true);
+            DataTierTracing.Fail(activity, ex);
             if (ex.Kind == DataTierErrorKind.ShardUnavailable && target.Node.Role == NodeRole.Primary)
             {
                 _health.ReportConnectionFailure(target.Node, ex.InnerException ?? ex);
@@ -82,6 +95,16 @@ public sealed partial class ShardReader
 
             throw;
         }
+    }
+
+    private static void TagQuery(Activity activity, NodeDefinition node, BoundStatement statement, ulong minLsn)
+    {
+        activity.SetTag(DataTierTracing.Tags.DbSystem, "postgresql");
+        activity.SetTag(DataTierTracing.Tags.ShardId, node.ShardId);
+        activity.SetTag(DataTierTracing.Tags.NodeId, node.Id);
+        activity.SetTag(DataTierTracing.Tags.NodeRole, node.Role == NodeRole.Primary ? "primary" : "replica");
+        activity.SetTag(DataTierTracing.Tags.RequiredLsn, (long)minLsn);
+        activity.SetTag(DataTierTracing.Tags.DbQueryText, statement.Fingerprint);
     }
 
     private static partial class Log

@@ -44,8 +44,20 @@ public static class DataTierHost
             builder.Configuration.AddCommandLine(args);
         }
 
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         configure?.Invoke(builder);
+        // After configure: a host's own configuration sources may name the formatter.
+        if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+        {
+            // Logging:Console:FormatterName=json writes one JSON object a line (Logging:Console:FormatterOptions
+            // configures it, e.g. IncludeScopes). Set in code as well: the slim builder's console registration sets
+            // the simple formatter after the configuration is bound, which would override the choice.
+            builder.Logging.AddConsole(o => o.FormatterName = formatter);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("DataTier:Server:MaxRequestBodyBytes") ?? 1_048_576;
@@ -98,6 +110,7 @@ public static class DataTierHost
         services.AddDataTierJobs(configuration);
         services.AddDataTierRateLimiting(configuration);
         services.AddDataTierCompression(configuration);
+        Diagnostics.TracingExtensions.AddDataTierTracing(services, configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddProblemDetails();
         services.AddDataTierOpenApi();

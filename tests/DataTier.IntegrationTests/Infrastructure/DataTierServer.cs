@@ -37,8 +37,9 @@ public sealed class DataTierServer : IAsyncDisposable
     /// <summary>
     /// Starts a server; <paramref name="overrides"/> replace configuration keys (e.g. <c>DataTier:Health:ProbeIntervalMs</c>).
     /// With <paramref name="configFile"/> the API keys come from that file (<c>--config</c>, reloaded on change) instead.
+    /// <paramref name="configure"/> adds services of a test's own (e.g. an in-memory trace exporter).
     /// </summary>
-    public static async Task<DataTierServer> StartAsync(ClusterFixture fixture, IDictionary<string, string?>? overrides = null, bool waitForProbe = true, string? configFile = null)
+    public static async Task<DataTierServer> StartAsync(ClusterFixture fixture, IDictionary<string, string?>? overrides = null, bool waitForProbe = true, string? configFile = null, Action<IServiceCollection>? configure = null)
     {
         var values = new Dictionary<string, string?>(LocalCluster.CreateServerConfigValues(fixture.Manifest))
         {
@@ -63,6 +64,7 @@ public sealed class DataTierServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder.Services);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
