@@ -72,9 +72,9 @@ public static class CacheEndpoints
             }
 
             throw ProblemException.InvalidRequest("Name a 'table' (and optionally a 'shard'), a 'key', or set 'all': true.");
-        }).WithName("InvalidateCache").WithSummary("Drop cached reads of a table, one key, or everything").Accepts<CacheInvalidateRequest>("application/json");
+        }).WithName("InvalidateCache").WithSummary("Drop cached reads of a table, one key, or everything").WithMetadata(new JsonRequestBody(typeof(CacheInvalidateRequest)));
         cache.MapPost("/warmup", WarmupAsync).WithName("WarmCache").WithSummary("Run reads and cache their answers")
-            .Accepts<CacheWarmupRequest>("application/json").Produces<CacheWarmupResponse>();
+            .WithMetadata(new JsonRequestBody(typeof(CacheWarmupRequest))).Produces<CacheWarmupResponse>();
     }
 
     private const string WarmupShape = "Send {\"top\": N} (the N statement shapes the digest has seen most often) or {\"statements\": [{\"shardKey\", \"sql\", \"params\"}, ...]}.";

@@ -26,13 +26,13 @@ public static class ShardEndpoints
     {
         var shards = app.MapGroup("/admin/shards").RequireScope(Scopes.Admin).WithTags("Shards").ProducesProblems(OpenApiEndpointExtensions.AdminProblems).ProducesProblems(404, 409);
         shards.MapPost("/", AddAsync).WithName("AddShard").WithSummary("Add a shard (routes nothing until a rebalancing move fills it)")
-            .Accepts<ShardAddRequest>("application/json").Produces<TopologyChangeResult>(StatusCodes.Status201Created);
+            .WithMetadata(new JsonRequestBody(typeof(ShardAddRequest))).Produces<TopologyChangeResult>(StatusCodes.Status201Created);
         shards.MapPut("/{id}/weight", static async (string id, HttpContext http, IServiceProvider services) =>
         {
             var request = await ReadAsync<ShardWeightRequest>(http, "{\"weight\": 2}");
             double weight = request.Weight ?? throw ProblemException.InvalidRequest("'weight' is required.");
             return await ChangeAsync(services, doc => TopologyChanges.SetWeight(doc, id, weight), http.RequestAborted);
-        }).WithName("SetShardWeight").WithSummary("Set the share of the ring a shard should have").Accepts<ShardWeightRequest>("application/json").Produces<TopologyChangeResult>();
+        }).WithName("SetShardWeight").WithSummary("Set the share of the ring a shard should have").WithMetadata(new JsonRequestBody(typeof(ShardWeightRequest))).Produces<TopologyChangeResult>();
         shards.MapPost("/{id}/drain", static (string id, HttpContext http, IServiceProvider services) =>
             ChangeAsync(services, doc => TopologyChanges.Drain(doc, id), http.RequestAborted))
             .WithName("DrainShard").WithSummary("Plan a shard's rows away (desired weight 0)").Produces<TopologyChangeResult>();
@@ -40,7 +40,7 @@ public static class ShardEndpoints
             ChangeAsync(services, doc => TopologyChanges.Remove(doc, id), http.RequestAborted))
             .WithName("RemoveShard").WithSummary("Remove a drained, empty shard").Produces<TopologyChangeResult>();
         shards.MapPost("/{id}/switchover", SwitchoverAsync).WithName("SwitchoverShard").WithSummary("Promote a replica to primary, with writes held briefly")
-            .Accepts<SwitchoverRequest>("application/json").Produces<Core.Switchover.SwitchoverResult>();
+            .WithMetadata(new JsonRequestBody(typeof(SwitchoverRequest))).Produces<Core.Switchover.SwitchoverResult>();
         shards.MapGet("/verify", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: false, http.RequestAborted))
             .WithName("VerifyOwnership").WithSummary("Count rows each shard holds that the ring places elsewhere").Produces<OwnershipReport>().ProducesProblems(503);
         shards.MapPost("/verify/repair", static (HttpContext http, IServiceProvider services) => VerifyAsync(services, repair: true, http.RequestAborted))
@@ -60,7 +60,7 @@ public static class ShardEndpoints
                 : await ReadAsync<ApproveRequest>(http, "{\"run\": true}");
             return TypedResults.Ok(await check.ApproveAsync(id, request.Run ?? false, http.RequestAborted));
         })).WithName("ApproveRebalanceProposal").WithSummary("Approve a proposal's weights (and optionally start the move)")
-            .Accepts<ApproveRequest>("application/json").Produces<RebalanceProposal>();
+            .WithMetadata(new JsonRequestBody(typeof(ApproveRequest))).Produces<RebalanceProposal>();
         rebalance.MapPost("/", static (HttpContext http, RebalanceMoves moves) => Refusing(async () =>
         {
             var request = http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()
@@ -69,7 +69,7 @@ public static class ShardEndpoints
             var status = await moves.StartAsync(request.MaxWritePauseMs, http.RequestAborted);
             return TypedResults.Accepted($"/admin/rebalance/{status.Id}", status);
         })).WithName("StartRebalance").WithSummary("Start the move that carries the desired ring out, online")
-            .Accepts<RebalanceStartRequest>("application/json").Produces<MoveStatus>(StatusCodes.Status202Accepted);
+            .WithMetadata(new JsonRequestBody(typeof(RebalanceStartRequest))).Produces<MoveStatus>(StatusCodes.Status202Accepted);
         rebalance.MapGet("/", static async (HttpContext http, RebalanceMoves moves) =>
             TypedResults.Ok(new { moves = await moves.ListAsync(50, http.RequestAborted) }))
             .WithName("ListRebalanceMoves").WithSummary("The latest rebalancing moves");

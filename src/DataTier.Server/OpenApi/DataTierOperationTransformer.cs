@@ -14,10 +14,29 @@ namespace DataTier.Server.OpenApi;
 /// </summary>
 internal sealed class DataTierOperationTransformer : IOpenApiOperationTransformer
 {
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        Describe(operation, context.Description.ActionDescriptor.EndpointMetadata, "/" + (context.Description.RelativePath ?? ""), context.Document!);
-        return Task.CompletedTask;
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        Describe(operation, metadata, "/" + (context.Description.RelativePath ?? ""), context.Document!);
+        // A handler that reads its body itself names its type with JsonRequestBody (not Accepts, which would make
+        // routing answer other content types with a bare 415): ApiExplorer cannot see it, so it is added here.
+        if (operation.RequestBody is null && metadata.OfType<JsonRequestBody>().FirstOrDefault() is { } body)
+        {
+            var document = context.Document!;
+            document.Components ??= new OpenApiComponents();
+            document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
+            string name = body.RequestType.Name;
+            if (!document.Components.Schemas.ContainsKey(name))
+            {
+                document.Components.Schemas[name] = await context.GetOrCreateSchemaAsync(body.RequestType, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = JsonRequestBody.ContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType { Schema = new OpenApiSchemaReference(name, document) }, StringComparer.Ordinal),
+            };
+        }
     }
 
     /// <summary>Adds what the endpoint's metadata says to <paramref name="operation"/> (also used for request-delegate endpoints).</summary>

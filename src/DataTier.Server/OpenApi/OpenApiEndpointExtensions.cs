@@ -29,7 +29,7 @@ public static class OpenApiEndpointExtensions
     /// for handlers that read and write JSON themselves (plain request delegates), whose signature says neither.
     /// </summary>
     public static IEndpointConventionBuilder Json<T, TAnswer>(this IEndpointConventionBuilder builder) =>
-        builder.WithMetadata(new AcceptsMetadata(["application/json"], typeof(T)), new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TAnswer), ["application/json"]));
+        builder.WithMetadata(new JsonRequestBody(typeof(T)), new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TAnswer), ["application/json"]));
 
     /// <summary>The endpoint takes an optional <c>Idempotency-Key</c> header.</summary>
     public static TBuilder AcceptsIdempotencyKey<TBuilder>(this TBuilder builder)

@@ -54,12 +54,12 @@ internal sealed partial class RequestDelegateDocumentTransformer(EndpointDataSou
                 Tags = metadata.GetOrderedMetadata<ITagsMetadata>().SelectMany(t => t.Tags).Distinct(StringComparer.Ordinal).Select(t => new OpenApiTagReference(t, document)).ToHashSet(),
                 Responses = new OpenApiResponses(),
             };
-            if (metadata.GetMetadata<IAcceptsMetadata>() is { RequestType: { } requestType } accepts)
+            if (metadata.GetMetadata<JsonRequestBody>() is { RequestType: var requestType })
             {
                 operation.RequestBody = new OpenApiRequestBody
                 {
                     Required = true,
-                    Content = accepts.ContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType(), StringComparer.Ordinal),
+                    Content = JsonRequestBody.ContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType(), StringComparer.Ordinal),
                 };
                 var schema = await SchemaAsync(document, context, requestType, cancellationToken);
                 foreach (var media in operation.RequestBody.Content!.Values)
