@@ -19,6 +19,7 @@ public sealed partial class RedisConnection : IAsyncDisposable
     {
         _logger = logger;
         Prefix = options.Value.KeyPrefix;
+        IsCluster = options.Value.Cluster;
         if (string.IsNullOrWhiteSpace(options.Value.Configuration))
         {
             return;
@@ -42,10 +43,14 @@ public sealed partial class RedisConnection : IAsyncDisposable
                 Restored?.Invoke();
             }
         };
+        WarnOnClusterMismatch(_multiplexer, IsCluster);
     }
 
     /// <summary>Key and channel prefix.</summary>
     public string Prefix { get; }
+
+    /// <summary>Whether <see cref="RedisOptions.Cluster"/> is on: versions and the feed use the cluster layout (<see cref="FeedLayout"/>).</summary>
+    public bool IsCluster { get; }
 
     /// <summary>Whether Redis is configured at all.</summary>
     public bool IsConfigured => _multiplexer is not null;
@@ -61,6 +66,21 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     /// <summary>The database, when connected.</summary>
     public IDatabase? Database => IsAvailable ? _multiplexer!.GetDatabase() : null;
+
+    // The layout is configured, not detected (every instance must agree even when Redis is down at start-up), so a
+    // configuration that disagrees with the servers that did answer is said out loud: on a cluster without the
+    // setting, the feed's freshness proof no longer holds (a broadcast PUBLISH can be overtaken by a heartbeat).
+    private void WarnOnClusterMismatch(ConnectionMultiplexer multiplexer, bool configured)
+    {
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (server.IsConnected && (server.ServerType == ServerType.Cluster) != configured)
+            {
+                Log.ClusterModeMismatch(_logger, server.ServerType.ToString(), configured);
+                return;
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -78,5 +98,8 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
         [LoggerMessage(EventId = LogEventIds.RedisConnectionRestored, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis connection restored ({ConnectionType})")]
         public static partial void RedisConnectionRestored(ILogger logger, string connectionType);
+
+        [LoggerMessage(EventId = LogEventIds.RedisClusterModeMismatch, EventName = "RedisClusterModeMismatch", Level = LogLevel.Error, Message = "Redis answers as a {ServerType} server but DataTier:Redis:Cluster is {Cluster}; set DataTier:Redis:Cluster to match on every instance")]
+        public static partial void ClusterModeMismatch(ILogger logger, string serverType, bool cluster);
     }
 }

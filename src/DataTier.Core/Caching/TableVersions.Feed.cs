@@ -15,13 +15,26 @@ namespace DataTier.Core.Caching;
 // tracked before it stop counting (they are read from Redis again, then tracked in the new epoch), and entries
 // cached before the failure are not served any more (another instance's writes during the outage never reached us).
 // A heartbeat of the current epoch coming back proves the subscription live again.
+//
+// On a Redis Cluster (FeedLayout) the argument holds per feed partition: a partition's bumps and its heartbeats are
+// SPUBLISHed on one node (the owner of the partition's slot), so they come back in the order that node ran them.
+// A heartbeat round sends one beat per partition; the feed is live once every partition's beat of the epoch came
+// back, and fresh as of the oldest partition's newest beat. So the bound is unchanged: every write whose bump
+// completed before that instant, on any node, is in memory. A failover (a master killed, its replica promoted)
+// drops that node's connection, which starts a new epoch like any failure: hits check Redis until every partition,
+// including those now on the promoted replica, has answered again.
 public sealed partial class TableVersions
 {
     private const string HeartbeatTag = "\u0001hb";
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private readonly long _staleAfterTicks;
-    private ChannelMessageQueue? _queue;
+    private readonly int[] _partitionLiveEpoch;
+    private readonly long[] _partitionFreshAsOf;
+    private readonly Lock _beats = new();
+    private ChannelMessageQueue?[] _queues = [];
     private Thread? _heartbeat;
+    private const int ResyncRetryMs = 250;
+    private readonly SemaphoreSlim _resync = new(1, 1);
     private volatile bool _stopped;
     private int _epoch;
     private int _liveEpoch = -1;
@@ -76,8 +89,14 @@ public sealed partial class TableVersions
             {
                 try
                 {
-                    string beat = string.Create(CultureInfo.InvariantCulture, $"{HeartbeatTag}\t{_instance}\t{Volatile.Read(ref _epoch)}\t{Stopwatch.GetTimestamp()}");
-                    subscriber.Publish(_channel, beat, CommandFlags.FireAndForget);
+                    int epoch = Volatile.Read(ref _epoch);
+                    long sentAt = Stopwatch.GetTimestamp();
+                    var channels = _layout.Channels;
+                    for (int p = 0; p < channels.Length; p++)
+                    {
+                        string beat = string.Create(CultureInfo.InvariantCulture, $"{HeartbeatTag}\t{_instance}\t{epoch}\t{sentAt}\t{p}");
+                        subscriber.Publish(channels[p], beat, CommandFlags.FireAndForget);
+                    }
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
                 {
@@ -97,9 +116,16 @@ public sealed partial class TableVersions
     {
         try
         {
-            // A message queue, not a handler: handlers may run concurrently, and the feed's proof rests on order.
-            _queue = await mux.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
-            _queue.OnMessage(OnMessage);
+            // A message queue, not a handler: handlers may run concurrently, and the feed's proof rests on order
+            // (per channel: partitions are independent of each other).
+            var channels = _layout.Channels;
+            var queues = new ChannelMessageQueue?[channels.Length];
+            _queues = queues;
+            for (int p = 0; p < channels.Length; p++)
+            {
+                queues[p] = await mux.GetSubscriber().SubscribeAsync(channels[p]).ConfigureAwait(false);
+                queues[p]!.OnMessage(OnMessage);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -118,7 +144,7 @@ public sealed partial class TableVersions
         }
 
         var parts = text.Split('\t');
-        if (parts.Length == 4 && parts[0] == HeartbeatTag)
+        if (parts.Length == 5 && parts[0] == HeartbeatTag)
         {
             OnHeartbeat(parts);
             return;
@@ -143,29 +169,82 @@ public sealed partial class TableVersions
         if (parts[1] != _instance
             || !int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch)
             || !long.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long sentAt)
-            || epoch != Volatile.Read(ref _epoch))
+            || !int.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out int partition)
+            || (uint)partition >= (uint)_partitionLiveEpoch.Length)
         {
-            // Another instance's, or sent before the last failure: it proves nothing about the current epoch.
+            // Another instance's: it proves nothing about this one's subscription.
             return;
         }
 
-        if (Volatile.Read(ref _liveEpoch) != epoch)
+        // Partitions arrive on their own queues, concurrently; a beat every few milliseconds per partition, off the
+        // request path, so a lock is cheap and keeps the aggregate consistent.
+        lock (_beats)
         {
-            Volatile.Write(ref _freshAsOf, sentAt);
-            Volatile.Write(ref _liveEpoch, epoch);
-            Log.FeedLive(_logger, epoch);
-        }
-        else if (sentAt > Volatile.Read(ref _freshAsOf))
-        {
-            Volatile.Write(ref _freshAsOf, sentAt);
+            if (epoch != Volatile.Read(ref _epoch))
+            {
+                // Sent before the last failure: it proves nothing about the current epoch.
+                return;
+            }
+
+            if (_partitionLiveEpoch[partition] != epoch)
+            {
+                _partitionLiveEpoch[partition] = epoch;
+                _partitionFreshAsOf[partition] = sentAt;
+            }
+            else if (sentAt > _partitionFreshAsOf[partition])
+            {
+                _partitionFreshAsOf[partition] = sentAt;
+            }
+
+            long freshAsOf = long.MaxValue;
+            for (int p = 0; p < _partitionLiveEpoch.Length; p++)
+            {
+                if (_partitionLiveEpoch[p] != epoch)
+                {
+                    // A partition has not answered in this epoch yet: its bumps may be lost, so the feed is not live.
+                    return;
+                }
+
+                freshAsOf = Math.Min(freshAsOf, _partitionFreshAsOf[p]);
+            }
+
+            // Fresh-as-of first, then the epoch: a reader that sees the epoch live also sees its timestamp.
+            Volatile.Write(ref _freshAsOf, freshAsOf);
+            if (Volatile.Read(ref _liveEpoch) != epoch)
+            {
+                Volatile.Write(ref _liveEpoch, epoch);
+                Log.FeedLive(_logger, epoch);
+            }
         }
     }
 
+    // A reconnection is announced before the server can take writes again: a Redis Cluster answers CLUSTERDOWN
+    // until its nodes agree, a promoted replica may still be catching up. The merge must still happen (without it,
+    // versions this instance bumped during the outage never reach the others, and a version Redis lost in a restart
+    // would restart below what this instance holds), so a failed pass is retried until one completes. One pass at a
+    // time: a reconnection during a pass queues one more.
     private async Task ResyncAsync()
+    {
+        await _resync.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            while (!_stopped && !await ResyncPassAsync().ConfigureAwait(false))
+            {
+                await Task.Delay(ResyncRetryMs).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _resync.Release();
+        }
+    }
+
+    private async Task<bool> ResyncPassAsync()
     {
         if (_redis.Database is not { } db)
         {
-            return;
+            // Not connected: the next Restored starts another pass.
+            return true;
         }
 
         foreach (var (key, tracked) in _local.ToArray())
@@ -173,9 +252,11 @@ public sealed partial class TableVersions
             var version = tracked.Version;
             try
             {
-                long remote = (long)await db.ScriptEvaluateAsync(MergeScript, [RedisKey(key.Shard, key.Table)],
-                    [version.Version, (long)version.WriteLsn, _channel.ToString(), key.Shard + "\t" + key.Table]).ConfigureAwait(false);
-                var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
+                int partition = _layout.Partition(key.Shard, key.Table);
+                var redisKey = _layout.VersionKey(partition, key.Shard, key.Table);
+                long remote = (long)await db.ScriptEvaluateAsync(_mergeScript, [redisKey],
+                    [version.Version, (long)version.WriteLsn, _layout.Channels[partition].ToString(), key.Shard + "\t" + key.Table]).ConfigureAwait(false);
+                var values = await db.HashGetAsync(redisKey, ["v", "l"]).ConfigureAwait(false);
                 var merged = new TableVersion(remote, values[1].HasValue ? (ulong)(long)values[1] : version.WriteLsn);
                 _local.AddOrUpdate(key, static (_, m) => new TrackedVersion(m, -1), static (_, v, m) => v.Merge(m), merged);
             }
@@ -184,9 +265,11 @@ public sealed partial class TableVersions
                 _metrics.RedisErrors.Inc();
                 _stats.RedisError();
                 Log.RedisCallFailed(_logger, "version resync", ex.GetType().Name);
-                return;
+                return false;
             }
         }
+
+        return true;
     }
 
     /// <inheritdoc />
@@ -194,6 +277,12 @@ public sealed partial class TableVersions
     {
         _stopped = true;
         // Fire and forget: the connection closes right after, which ends the subscription anyway.
-        _redis.Multiplexer?.GetSubscriber().Unsubscribe(_channel, flags: CommandFlags.FireAndForget);
+        if (_redis.Multiplexer is { } mux)
+        {
+            foreach (var channel in _layout.Channels)
+            {
+                mux.GetSubscriber().Unsubscribe(channel, flags: CommandFlags.FireAndForget);
+            }
+        }
     }
 }

@@ -39,6 +39,10 @@ public sealed partial class TableVersions : IDisposable
         return nv
         """;
 
+    // On a cluster the same scripts publish on the partition's sharded channel, which shares the key's slot.
+    private static readonly string ClusterBumpScript = BumpScript.Replace("'PUBLISH'", "'SPUBLISH'", StringComparison.Ordinal);
+    private static readonly string ClusterMergeScript = MergeScript.Replace("'PUBLISH'", "'SPUBLISH'", StringComparison.Ordinal);
+
     private readonly ConcurrentDictionary<(string Shard, string Table), TrackedVersion> _local = new();
     private readonly ConcurrentDictionary<(string Shard, string Table), FreshRead<TableVersion>> _fetches = new();
     private readonly RedisConnection _redis;
@@ -47,7 +51,9 @@ public sealed partial class TableVersions : IDisposable
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TableVersions> _logger;
-    private readonly RedisChannel _channel;
+    private readonly FeedLayout _layout;
+    private readonly string _bumpScript;
+    private readonly string _mergeScript;
 
     /// <summary>Creates the store, subscribes to invalidation messages and starts the heartbeat.</summary>
     public TableVersions(RedisConnection redis, CacheMetrics metrics, CacheStats stats, IOptions<CacheOptions> options, TimeProvider time, ILogger<TableVersions> logger)
@@ -58,7 +64,12 @@ public sealed partial class TableVersions : IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _channel = RedisChannel.Literal(redis.Prefix + "invalidate");
+        _layout = new FeedLayout(redis.Prefix, redis.IsCluster);
+        _bumpScript = _layout.IsCluster ? ClusterBumpScript : BumpScript;
+        _mergeScript = _layout.IsCluster ? ClusterMergeScript : MergeScript;
+        _partitionLiveEpoch = new int[_layout.Channels.Length];
+        _partitionFreshAsOf = new long[_layout.Channels.Length];
+        Array.Fill(_partitionLiveEpoch, -1);
         _staleAfterTicks = (long)(_options.MaxStalenessMs * System.Diagnostics.Stopwatch.Frequency / 1000.0);
         if (redis.Multiplexer is { } mux)
         {
@@ -146,7 +157,7 @@ public sealed partial class TableVersions : IDisposable
     private async Task<TableVersion> ReadRemoteAsync((string Shard, string Table) key)
     {
         var db = _redis.Database ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "Redis is not connected.");
-        var values = await db.HashGetAsync(RedisKey(key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
+        var values = await db.HashGetAsync(_layout.VersionKey(_layout.Partition(key.Shard, key.Table), key.Shard, key.Table), ["v", "l"]).ConfigureAwait(false);
         return new TableVersion(values[0].HasValue ? (long)values[0] : 0, values[1].HasValue ? (ulong)(long)values[1] : 0);
     }
 
@@ -170,8 +181,9 @@ public sealed partial class TableVersions : IDisposable
             {
                 try
                 {
-                    var remote = (long)await db.ScriptEvaluateAsync(BumpScript, [RedisKey(shard, table)],
-                        [(long)commitLsn, _channel.ToString(), shard + "\t" + table]).ConfigureAwait(false);
+                    int partition = _layout.Partition(shard, table);
+                    var remote = (long)await db.ScriptEvaluateAsync(_bumpScript, [_layout.VersionKey(partition, shard, table)],
+                        [(long)commitLsn, _layout.Channels[partition].ToString(), shard + "\t" + table]).ConfigureAwait(false);
                     var heard = new TableVersion(remote, commitLsn);
                     _local.AddOrUpdate(key, static (_, h) => new TrackedVersion(h, -1), static (_, v, h) => v.Merge(h), heard);
                 }
@@ -190,8 +202,6 @@ public sealed partial class TableVersions : IDisposable
 
     /// <summary>The (shard, table) pairs this instance knows.</summary>
     public IEnumerable<(string Shard, string Table, TableVersion Version)> Known => _local.Select(kv => (kv.Key.Shard, kv.Key.Table, kv.Value.Version));
-
-    private RedisKey RedisKey(string shard, string table) => _redis.Prefix + "tv:" + shard + ":" + table;
 
     private static partial class Log
     {

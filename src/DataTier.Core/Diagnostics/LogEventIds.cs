@@ -69,6 +69,7 @@ public static class LogEventIds
     public const int CacheRedisCallFailed = 3004;
     public const int CacheFeedBroken = 3005;
     public const int CacheFeedLive = 3006;
+    public const int RedisClusterModeMismatch = 3007;
 
     // 3100s: the query cache.
     public const int RefreshAhead = 3101;
